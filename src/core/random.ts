@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Randomness is injected too, so tests can replay exact message IDs, tokens and loss patterns. */
 export interface Random {
@@ -9,10 +9,27 @@ export interface Random {
   int(max: number): number;
 }
 
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolPos = POOL_SIZE;
+
+/**
+ * Bytes from the CSPRNG (tokens, nonces), drawn from a refilled pool so that small draws are cheap;
+ * floats and integers (backoff jitter, message-ID start) from Math.random, which is enough there.
+ */
 export const cryptoRandom: Random = {
-  bytes: (n) => Uint8Array.from(randomBytes(n)),
-  float: () => randomInt(0, 2 ** 48) / 2 ** 48,
-  int: (max) => randomInt(0, max),
+  bytes: (n) => {
+    if (n > POOL_SIZE / 4) return randomFillSync(new Uint8Array(n));
+    if (poolPos + n > POOL_SIZE) {
+      randomFillSync(pool);
+      poolPos = 0;
+    }
+    const out = pool.slice(poolPos, poolPos + n);
+    poolPos += n;
+    return out;
+  },
+  float: () => Math.random(),
+  int: (max) => Math.floor(Math.random() * max),
 };
 
 /** Deterministic generator (mulberry32) for tests and reproducible link emulation. */

@@ -26,7 +26,7 @@ export interface CoapMessage {
   readonly payload: Uint8Array;
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
 export const RFC7252_S3_MAX_TOKEN_LENGTH = 8;
 /** Largest option value this codec encodes: 65535 + 269 (two-byte extended length). */
 export const RFC7252_S3_1_MAX_OPTION_LENGTH = 65535 + 269;
@@ -74,7 +74,7 @@ export function decodeMessage(input: Uint8Array): CoapMessage {
   const options: CoapOption[] = [];
   let pos = 4 + tkl;
   let number = 0;
-  let payload = EMPTY;
+  let payload: Uint8Array = EMPTY;
   while (pos < len) {
     const byte = input[pos]!;
     if (byte === 0xff) {

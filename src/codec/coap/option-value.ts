@@ -1,9 +1,14 @@
 /** Option value formats (RFC 7252 §3.2) and typed access to a message's options. */
 import { StackError } from '../../core/errors.ts';
-import type { CoapMessage, CoapOption } from './message.ts';
+import type { CoapOption } from './message.ts';
 import { optionName } from './numbers/options.ts';
 
 const EMPTY = new Uint8Array(0);
+
+/** Anything that carries options: a message, a request or a response. */
+export interface HasOptions {
+  readonly options: readonly CoapOption[];
+}
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
@@ -43,28 +48,28 @@ export function decodeString(b: Uint8Array, optionNumber?: number): string {
   }
 }
 
-export function findOption(m: CoapMessage, n: number): Uint8Array | undefined {
+export function findOption(m: HasOptions, n: number): Uint8Array | undefined {
   for (const o of m.options) if (o.number === n) return o.value;
   return undefined;
 }
 
-export function findOptions(m: CoapMessage, n: number): Uint8Array[] {
+export function findOptions(m: HasOptions, n: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const o of m.options) if (o.number === n) out.push(o.value);
   return out;
 }
 
-export function hasOption(m: CoapMessage, n: number): boolean {
+export function hasOption(m: HasOptions, n: number): boolean {
   for (const o of m.options) if (o.number === n) return true;
   return false;
 }
 
-export function uintOption(m: CoapMessage, n: number): number | undefined {
+export function uintOption(m: HasOptions, n: number): number | undefined {
   const v = findOption(m, n);
   return v === undefined ? undefined : decodeUint(v, n);
 }
 
-export function stringOptions(m: CoapMessage, n: number): string[] {
+export function stringOptions(m: HasOptions, n: number): string[] {
   return findOptions(m, n).map((v) => decodeString(v, n));
 }
 
