@@ -62,8 +62,7 @@ export class Router {
   links(): Link[] {
     const out: Link[] = [];
     for (const { def, segments } of [...this.resources].reverse()) {
-      if (def.hidden) continue;
-      out.push({ href: `/${segments.join('/')}`, attrs: def.attrs ?? {} });
+      if (!def.hidden) out.push({ href: `/${segments.join('/')}`, attrs: def.attrs ?? {} });
       if (def.links) out.push(...def.links());
     }
     return out;
