@@ -43,8 +43,9 @@ function fromDer(der: Uint8Array): Certificate {
   }
 }
 
+/** DER of the certificate (a copy: changing it does not change the certificate). */
 export function certificateDer(cert: Certificate): Uint8Array {
-  return new Uint8Array(cert.rawData);
+  return new Uint8Array(cert.rawData.slice(0));
 }
 
 export function certificatePem(cert: Certificate): string {

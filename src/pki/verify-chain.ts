@@ -5,7 +5,7 @@
  *   - the signature, made by the next certificate's key (and the two signature AlgorithmIdentifiers agree),
  *   - the validity window at the checking time,
  *   - name chaining: the issuer Name equals the next certificate's subject Name (DER compared);
- *     AKI/SKI only narrow the candidate issuers,
+ *     AKI/SKI only order the candidate issuers,
  *   - for every issuer (intermediates and the anchor): basicConstraints cA TRUE, keyUsage (when
  *     present) with keyCertSign, and pathLenConstraint,
  *   - no critical extension we do not understand,
@@ -132,7 +132,9 @@ export function verifyChain(
         .filter((c) => c.subject === current.issuer && !path.some((p) => bytesEqual(p.der, c.der)))
         .filter((c) => !anchors.some((a) => bytesEqual(a.der, c.der)))
         .map((node) => ({ node, anchor: false })),
-    ].filter(({ node }) => keyIdentifiersChain(current.cert, node.cert));
+    ];
+    // AKI/SKI do not exclude a candidate (its signature decides) but put the likely one first.
+    candidates.sort((a, b) => Number(keyIdentifiersChain(current.cert, b.node.cert)) - Number(keyIdentifiersChain(current.cert, a.node.cert)));
 
     if (candidates.length === 0) {
       if (current.selfIssued && signatureVerifies(current, current)) {

@@ -48,7 +48,7 @@ export const BLOCKWISE_DEFAULTS: BlockwiseConfig = Object.freeze({
 const BLOCK1_KEY_OPTIONS = new Set<number>([Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.CONTENT_FORMAT, Opt.OSCORE, Opt.REQUEST_TAG]);
 /** Options that identify a representation for Block2 follow-ups. */
 const BLOCK2_KEY_OPTIONS = new Set<number>([Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.ACCEPT]);
-const TRANSFER_OPTIONS = [Opt.BLOCK1, Opt.BLOCK2, Opt.SIZE1, Opt.SIZE2];
+const TRANSFER_OPTIONS = new Set<number>([Opt.BLOCK1, Opt.BLOCK2, Opt.SIZE1, Opt.SIZE2]);
 
 interface CachedRepresentation {
   readonly res: CoapResponse;
@@ -142,10 +142,11 @@ export class BlockwiseLayer implements Layer {
     }
 
     let res = await next(block2 ? strip(full) : full);
-    if (block1Echo) res = { ...res, options: sorted([...res.options, block1Echo]) };
-    if (res.payload.length <= blockSize(szx2) || findOption(res, Opt.BLOCK2)) return res;
-    const key = `${pk}|${req.method}|${optionKey(req.options, BLOCK2_KEY_OPTIONS)}`;
-    return this.slice(this.keep(key, res), 0, szx2, true);
+    if (res.payload.length > blockSize(szx2) && !findOption(res, Opt.BLOCK2)) {
+      const key = `${pk}|${req.method}|${optionKey(req.options, BLOCK2_KEY_OPTIONS)}`;
+      res = this.slice(this.keep(key, res), 0, szx2, true);
+    }
+    return block1Echo ? { ...res, options: sorted([...res.options, block1Echo]) } : res;
   }
 
   private keep(key: string, res: CoapResponse): CachedRepresentation {
@@ -195,7 +196,7 @@ export class BlockwiseLayer implements Layer {
     const resourceKey = `${peerKey(req.peer)}|${optionKey(req.options, BLOCK1_KEY_OPTIONS)}`;
     const concurrent = this.uploads.get(resourceKey) ?? 0;
     this.uploads.set(resourceKey, concurrent + 1);
-    const base = req.options.filter((o) => !TRANSFER_OPTIONS.includes(o.number as 27) && (concurrent === 0 || o.number !== Opt.REQUEST_TAG));
+    const base = req.options.filter((o) => !TRANSFER_OPTIONS.has(o.number) && (concurrent === 0 || o.number !== Opt.REQUEST_TAG));
     if (concurrent > 0) base.push({ number: Opt.REQUEST_TAG, value: this.random.bytes(4) });
     try {
       let offset = 0;
@@ -233,7 +234,7 @@ export class BlockwiseLayer implements Layer {
       throw new StackError('ERR_BODY_TOO_LARGE', `response of ${size2} bytes exceeds ${this.config.maxBodySize}`);
     }
     const etag = findOption(first, Opt.ETAG);
-    const base = req.options.filter((o) => !TRANSFER_OPTIONS.includes(o.number as 27) && o.number !== Opt.CONTENT_FORMAT && o.number !== Opt.REQUEST_TAG);
+    const base = req.options.filter((o) => !TRANSFER_OPTIONS.has(o.number) && o.number !== Opt.CONTENT_FORMAT && o.number !== Opt.REQUEST_TAG);
     const parts = [first.payload];
     let received = first.payload.length;
     let szx = Math.min(b2.szx, preferredSzx);

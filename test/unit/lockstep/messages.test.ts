@@ -133,7 +133,7 @@ describe('lockstep: message layer (RFC 7252 §4)', () => {
   it('answers 4.04, 4.05 and 4.15/4.06 from the router', async () => {
     const r = new Router().add({ path: '/cmp', methods: { [Code.POST]: () => response(Code.CHANGED) }, accepts: [259], produces: [259] });
     endpoint.setHandler(r.handle);
-    const ask = async (mid: number, code: number, options = pathOptions('/cmp'), payload = new Uint8Array(0)): Promise<number> => {
+    const ask = async (mid: number, code: number, options = pathOptions('/cmp'), payload: Uint8Array = new Uint8Array(0)): Promise<number> => {
       peer.send(endpoint.localAddress(), { type: CON, code, messageId: mid, options, payload });
       return (await peer.next()).msg.code;
     };
