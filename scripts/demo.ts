@@ -1,9 +1,11 @@
 /**
  * `npm run demo` (for now: the CoAP layer of the system, over an emulated 6LoWPAN-class link).
  *
+ * 0. creates the test PKI in demo-out/pki if absent (`brski pki init`) and checks its chains;
  * 1. starts `brski coap serve` as its own process on loopback, serving a directory with a 5 KB
  *    file (a stand-in for a certificate chain);
  * 2. from this process, a client endpoint behind the link emulator (10% loss each way, 250 kbit/s,
+ *    MAX_RETRANSMIT 6 as suits such a link,
  *    127-byte MTU) GETs it and POSTs 5 KB back in 64-byte blocks, checking bytes and SHA-256;
  * 3. with libcoap installed, coap-client-notls fetches the same file at 64-byte blocks;
  * 4. prints what happened: datagrams, bytes, retransmissions, losses, time.
@@ -11,7 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, formatCode } from '../src/codec/coap/numbers/codes.ts';
@@ -48,8 +50,14 @@ const row = (what: string, good: boolean, detail: string): void => {
   rows.push([what, good ? 'ok' : 'FAILED', detail]);
 };
 
-writeFileSync(join(dir, 'placeholder'), '');
-const { mkdirSync } = await import('node:fs');
+const pkiDir = join('demo-out', 'pki');
+if (!existsSync(join(pkiDir, 'pki.json'))) {
+  const r = spawnSync(process.execPath, ['bin/brski', 'pki', 'init', pkiDir, '--pledges', '5'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`brski pki init failed: ${r.stderr}`);
+  console.log(`demo: created the test PKI in ${pkiDir} (brski pki init --pledges 5)`);
+}
+const show = spawnSync(process.execPath, ['bin/brski', 'pki', 'show', pkiDir], { encoding: 'utf8' });
+row('test PKI: every certificate chain verifies', show.status === 0, show.stdout.trim().split('\n').at(-1) ?? '');
 mkdirSync(root, { recursive: true });
 writeFileSync(join(root, 'chain.der'), file);
 const server = await startServer();
@@ -59,7 +67,7 @@ const link = new LinkEmulator(await UdpTransport.bind({ host: '127.0.0.1', port:
   up: { loss: 0.1, rateBps: 250_000, mtu: 127, framePayload: 127 },
   down: { loss: 0.1, rateBps: 250_000, mtu: 127, framePayload: 127 },
 });
-const client = new Endpoint(link, [new BlockwiseLayer({ preferredBlockSize: 64 })], { config: { ackTimeoutMs: 300 } });
+const client = new Endpoint(link, [new BlockwiseLayer({ preferredBlockSize: 64 })], { config: { ackTimeoutMs: 300, maxRetransmit: 6 } });
 const peer = { address: '127.0.0.1', port: server.port };
 try {
   let t = performance.now();
