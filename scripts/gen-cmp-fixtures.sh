@@ -102,18 +102,18 @@ sig_auth=(-cert client.crt -key client.key -extracerts root.crt)
 
 # 1. Plain server: signature protection, explicit confirmation, caPubs in ip.
 start_server plain -rsp_capubs root.crt
-client ir ir.1.ir.der,ir.3.certConf.der ir.2.ip.der,ir.4.pkiConf.der \
+client ir ir.1.ir.der,ir.3.certConf.der ir.2.ip.der,ir.4.pkiconf.der \
   -cmd ir -newkey new.key -subject "/CN=pledge-0001-ldevid" -days 365 \
   -sans "DNS:pledge-0001.example" "${sig_auth[@]}" -certout ir.crt
-client cr cr.1.cr.der,cr.3.certConf.der cr.2.cp.der,cr.4.pkiConf.der \
+client cr cr.1.cr.der,cr.3.certConf.der cr.2.cp.der,cr.4.pkiconf.der \
   -cmd cr -newkey new.key -subject "/CN=pledge-0001-ldevid" "${sig_auth[@]}" -certout cr.crt
-client p10cr p10cr.1.p10cr.der,p10cr.3.certConf.der p10cr.2.cp.der,p10cr.4.pkiConf.der \
+client p10cr p10cr.1.p10cr.der,p10cr.3.certConf.der p10cr.2.cp.der,p10cr.4.pkiconf.der \
   -cmd p10cr -csr new.csr "${sig_auth[@]}" -certout p10cr.crt
 client rr rr.1.rr.der rr.2.rp.der \
   -cmd rr -oldcert new.crt -revreason 4 "${sig_auth[@]}"
 # Negative certConf: the answer's certificate is not for the requested key (new2), so
 # the client refuses it (statusInfo rejection in certConf) and fails.
-client cr-reject cr-reject.1.cr.der,cr-reject.3.certConf.der cr-reject.2.cp.der,cr-reject.4.pkiConf.der \
+client cr-reject cr-reject.1.cr.der,cr-reject.3.certConf.der cr-reject.2.cp.der,cr-reject.4.pkiconf.der \
   -cmd cr -newkey new2.key -subject "/CN=pledge-0001-ldevid" "${sig_auth[@]}" -certout cr-reject.crt || true
 [ -s cr-reject.3.certConf.der ] || { echo "no negative certConf captured" >&2; exit 1; }
 client genm-cacerts genm-cacerts.1.genm.der genm-cacerts.2.genp.der \
@@ -124,7 +124,7 @@ client genm-certreqtemplate genm-certreqtemplate.1.genm.der genm-certreqtemplate
 # 2. Key update: protected with the certificate being updated (the mock server checks the
 #    oldCertID control against its -rsp_cert, so it answers with that same certificate).
 start_server kur
-client kur kur.1.kur.der,kur.3.certConf.der kur.2.kup.der,kur.4.pkiConf.der \
+client kur kur.1.kur.der,kur.3.certConf.der kur.2.kup.der,kur.4.pkiconf.der \
   -cmd kur -cert new.crt -key new.key -extracerts root.crt -newkey new.key -certout kur.crt
 
 # 3. Implicit confirmation requested by the client and granted by the server.
@@ -137,7 +137,7 @@ client ir-implicit ir-implicit.1.ir.der ir-implicit.2.ip.der \
 start_server poll -poll_count 2 -check_after 1
 client poll \
   poll.1.ir.der,poll.3.pollReq.der,poll.5.pollReq.der,poll.7.certConf.der \
-  poll.2.ip.der,poll.4.pollRep.der,poll.6.ip.der,poll.8.pkiConf.der \
+  poll.2.ip.der,poll.4.pollRep.der,poll.6.ip.der,poll.8.pkiconf.der \
   -cmd ir -newkey new.key -subject "/CN=pledge-0001-ldevid" "${sig_auth[@]}" -certout poll.crt
 
 # 5. Error message (openssl 3.0 -send_error ignores -pkistatus/-failurebits: it sends
@@ -157,7 +157,7 @@ client ir-rejected ir-rejected.1.ir.der ir-rejected.2.ip.der \
 
 # 7. MAC protection (PBM, RFC 4210 §5.1.3.1) with a shared secret, both directions.
 start_server mac
-client ir-mac ir-mac.1.ir.der,ir-mac.3.certConf.der ir-mac.2.ip.der,ir-mac.4.pkiConf.der \
+client ir-mac ir-mac.1.ir.der,ir-mac.3.certConf.der ir-mac.2.ip.der,ir-mac.4.pkiconf.der \
   -cmd ir -newkey new.key -subject "/CN=pledge-0001-ldevid" -secret "$secret" -ref pledge-0001 \
   -mac hmacWithSHA256 -certout ir-mac.crt
 
@@ -176,19 +176,19 @@ for c in root srv client new new2; do cp "$c.crt" "$out/$c.pem"; done
   echo
   echo "| scenario | what |"
   echo "|---|---|"
-  echo "| ir | ir → ip (caPubs, extraCerts) → certConf → pkiConf, signature protection, SAN extension in the template |"
-  echo "| cr | cr → cp → certConf → pkiConf |"
-  echo "| cr-reject | cr → cp whose cert does not match the requested key → certConf with statusInfo rejection → pkiConf |"
-  echo "| p10cr | p10cr (PKCS#10 CSR) → cp (certReqId -1) → certConf → pkiConf |"
-  echo "| kur | kur (protected with the cert being updated) → kup → certConf → pkiConf |"
+  echo "| ir | ir → ip (caPubs, extraCerts) → certConf → pkiconf, signature protection, SAN extension in the template |"
+  echo "| cr | cr → cp → certConf → pkiconf |"
+  echo "| cr-reject | cr → cp whose cert does not match the requested key → certConf with statusInfo rejection → pkiconf |"
+  echo "| p10cr | p10cr (PKCS#10 CSR) → cp (certReqId -1) → certConf → pkiconf |"
+  echo "| kur | kur (protected with the cert being updated, oldCertID control; the same key is re-certified because the 3.0 mock server always answers with its -rsp_cert) → kup → certConf → pkiconf |"
   echo "| rr | rr (CRL reason superseded(4) in crlEntryDetails) → rp |"
   echo "| genm-cacerts | genm id-it-caCerts → genp (the openssl 3.0 mock server echoes the request's ITAV) |"
   echo "| genm-certreqtemplate | genm id-it-certReqTemplate → genp (echoed ITAV, no template value) |"
   echo "| ir-implicit | ir with implicitConfirm → ip granting implicitConfirm (no certConf) |"
-  echo "| poll | ir → ip(waiting) → pollReq → pollRep(checkAfter 1) → pollReq → ip → certConf → pkiConf |"
+  echo "| poll | ir → ip(waiting) → pollReq → pollRep(checkAfter 1) → pollReq → ip → certConf → pkiconf |"
   echo "| error | ir → error (rejection, failInfo badRequest, statusString, errorCode, errorDetails) |"
   echo "| ir-rejected | ir → ip with status rejection, failInfo badPOP + badCertTemplate, statusString |"
-  echo "| ir-mac | ir → ip → certConf → pkiConf, PBM (passwordBasedMac, HMAC-SHA256) protection |"
+  echo "| ir-mac | ir → ip → certConf → pkiconf, PBM (passwordBasedMac) protection: the client uses HMAC-SHA256, the 3.0 mock server answers with its default hmac-sha1 (1.3.6.1.5.5.8.1.2) |"
 } > "$out/README.md"
 
 ls -1 "$out"

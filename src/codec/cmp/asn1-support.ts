@@ -13,8 +13,8 @@ export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
   return out;
 }
 
-/** Limits for untrusted input (asn1js defaults are 100 / 10000 / 16 MiB). */
-export const BER_LIMITS: asn1js.FromBerOptions = { maxDepth: 64, maxNodes: 20000, maxContentLength: 1 << 20 };
+/** Limits for one untrusted message (asn1js defaults are depth 100, 10000 nodes, 16 MiB). */
+export const BER_LIMITS: asn1js.FromBerOptions = { maxDepth: 64, maxNodes: 20_000, maxContentLength: 1 << 20 };
 
 /** Thrown for encodings asn1js cannot read; carries the offset where known. */
 export class Asn1ReadError extends Error {
@@ -26,9 +26,9 @@ export class Asn1ReadError extends Error {
 }
 
 /** One BER/DER element spanning all of `der`; throws Asn1ReadError otherwise. */
-export function readElement(der: Uint8Array): asn1js.AsnType {
+export function readElement(der: Uint8Array, limits: asn1js.FromBerOptions = BER_LIMITS): asn1js.AsnType {
   if (der.byteLength === 0) throw new Asn1ReadError('empty input', 0);
-  const parsed = asn1js.fromBER(der, BER_LIMITS);
+  const parsed = asn1js.fromBER(der, limits);
   if (parsed.offset === -1 || parsed.result.error) {
     throw new Asn1ReadError(`not valid DER: ${parsed.result.error || 'unreadable element'}`);
   }

@@ -1,7 +1,8 @@
 import * as asn1js from 'asn1js';
 import { AsnParser, AsnSerializer, type IAsnConvertible } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
-import { RawDerBlock, encodingOf, readElement } from './asn1-support.ts';
+import { RawDerBlock, encodingOf } from './asn1-support.ts';
+import { decodeAsn1 } from './der-codec.ts';
 
 /**
  * The PKCS#10 request of a p10cr body, kept as the exact DER it arrived in (its self-signature
@@ -21,9 +22,9 @@ export class CertificationRequestDer implements IAsnConvertible {
   /** The parsed request (a view: changing it does not change `der`). */
   request: CertificationRequest = new CertificationRequest();
 
-  /** From DER bytes; throws if they are not one PKCS#10 request. */
+  /** From DER bytes; throws StackError ERR_CMP_MALFORMED if they are not one PKCS#10 request. */
   static fromDer(der: Uint8Array): CertificationRequestDer {
-    return new CertificationRequestDer().fromASN(readElement(der));
+    return decodeAsn1(der, CertificationRequestDer);
   }
 
   /** From a parsed request (encoded once, here). */

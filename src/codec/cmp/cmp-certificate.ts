@@ -1,7 +1,8 @@
 import * as asn1js from 'asn1js';
 import { AsnParser, AsnSerializer, type IAsnConvertible } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { RawDerBlock, encodingOf, readElement } from './asn1-support.ts';
+import { RawDerBlock, encodingOf } from './asn1-support.ts';
+import { decodeAsn1 } from './der-codec.ts';
 
 /**
  * A certificate as carried in CMP, kept as the exact DER it arrived in (a signed object must
@@ -18,9 +19,9 @@ export class CMPCertificate implements IAsnConvertible {
   /** The parsed certificate (a view: changing it does not change `der`). */
   certificate: Certificate = new Certificate();
 
-  /** From DER bytes; throws if they are not one certificate. */
+  /** From DER bytes; throws StackError ERR_CMP_MALFORMED if they are not one certificate. */
   static fromDer(der: Uint8Array): CMPCertificate {
-    return new CMPCertificate().fromASN(readElement(der));
+    return decodeAsn1(der, CMPCertificate);
   }
 
   /** From a parsed certificate (encoded once, here). */

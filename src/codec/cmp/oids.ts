@@ -53,6 +53,8 @@ export const ID_DH_BASED_MAC = '1.2.840.113533.7.66.30';
 export const ID_PBMAC1 = '1.2.840.113549.1.5.14';
 /** id-PBKDF2 = pkcs-5 12 (RFC 8018 §A.2). */
 export const ID_PBKDF2 = '1.2.840.113549.1.5.12';
+/** hmac-sha1 of the IPsec arc, the MAC openssl's PBM uses by default (RFC 9810 §5.1.3.1). */
+export const ID_HMAC_SHA1 = '1.3.6.1.5.5.8.1.2';
 /** HMAC with SHA-1 / SHA-2 (RFC 8018 §B.1, RFC 4231 via RFC 9481 §6.2). */
 export const ID_HMAC_WITH_SHA1 = '1.2.840.113549.2.7';
 export const ID_HMAC_WITH_SHA224 = '1.2.840.113549.2.8';
@@ -61,6 +63,7 @@ export const ID_HMAC_WITH_SHA384 = '1.2.840.113549.2.10';
 export const ID_HMAC_WITH_SHA512 = '1.2.840.113549.2.11';
 
 /** Hash and signature algorithms seen in CMP protection, POP and certHash (RFC 9481). */
+export const ID_SHA1 = '1.3.14.3.2.26';
 export const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
 export const ID_SHA384 = '2.16.840.1.101.3.4.2.2';
 export const ID_SHA512 = '2.16.840.1.101.3.4.2.3';
