@@ -13,6 +13,7 @@ import { Code } from '../../src/codec/coap/numbers/codes.ts';
 import { ContentFormat } from '../../src/codec/coap/numbers/content-formats.ts';
 import { Opt } from '../../src/codec/coap/numbers/options.ts';
 import { uintOpt } from '../../src/codec/coap/option-value.ts';
+import type { CoapOption } from '../../src/codec/coap/message.ts';
 import type { Link } from '../../src/codec/link-format/link-format.ts';
 import { JsonLogger, type LogLevel, type Logger } from '../../src/core/logger.ts';
 import { BlockwiseLayer } from '../../src/stack/blockwise-layer.ts';
@@ -109,6 +110,22 @@ export class DirectoryResources {
     this.listing = links;
   }
 
+  /** Path → resolved file and its Content-Format option (bounded; only paths that resolved). */
+  private readonly resolved = new Map<string, { file: string; cf: CoapOption[] }>();
+
+  private lookup(r: RoutedRequest): { file: string; cf: CoapOption[] } | undefined {
+    const key = r.path.join('/');
+    let hit = this.resolved.get(key);
+    if (!hit) {
+      const file = this.fileOf(r);
+      if (!file) return undefined;
+      hit = { file, cf: [uintOpt(Opt.CONTENT_FORMAT, contentFormatOf(file))] };
+      if (this.resolved.size >= 4096) this.resolved.clear();
+      this.resolved.set(key, hit);
+    }
+    return hit;
+  }
+
   private fileOf(r: RoutedRequest): string | undefined {
     const segs = r.path;
     if (segs.length === 0) return undefined;
@@ -120,8 +137,9 @@ export class DirectoryResources {
   }
 
   private async get(r: RoutedRequest): Promise<CoapResponse> {
-    const file = this.fileOf(r);
-    if (!file) return response(Code.NOT_FOUND);
+    const hit = this.lookup(r);
+    if (!hit) return response(Code.NOT_FOUND);
+    const file = hit.file;
     const now = Date.now();
     let c = this.cache.get(file);
     if (!c || now - c.checkedAt > REVALIDATE_MS) {
@@ -144,7 +162,7 @@ export class DirectoryResources {
         }
       } else c.checkedAt = now;
     }
-    return response(Code.CONTENT, c.data, [uintOpt(Opt.CONTENT_FORMAT, contentFormatOf(file))]);
+    return response(Code.CONTENT, c.data, hit.cf);
   }
 
   private async store(r: RoutedRequest, method: string): Promise<CoapResponse> {

@@ -60,7 +60,10 @@ const BASE_CRITICAL = [Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, 
 
 interface ServerExchange {
   readonly peer: PeerAddress;
-  readonly request: CoapMessage;
+  readonly key: string;
+  readonly type: number;
+  readonly messageId: number;
+  readonly token: Uint8Array;
   readonly start: number;
   /** What a duplicate of the request gets: the piggybacked response, or the empty ACK. */
   reply?: Uint8Array;
@@ -250,7 +253,7 @@ export class Endpoint {
       if (reply) this.transport.send(reply, peer);
       return;
     }
-    const ex: ServerExchange = { peer, request: msg, start: now, emptyAckSent: false, done: false };
+    const ex: ServerExchange = { peer, key, type: msg.type, messageId: msg.messageId, token: msg.token, start: now, emptyAckSent: false, done: false };
     this.dedup.set(key, ex, now);
 
     if (this.handlersRunning >= this.config.maxConcurrentHandlers) {
@@ -321,29 +324,33 @@ export class Endpoint {
     return undefined;
   }
 
-  private async callHandler(req: ServerRequest): Promise<CoapResponse> {
-    return this.handler(req);
+  private callHandler(req: ServerRequest): Promise<CoapResponse> {
+    try {
+      return Promise.resolve(this.handler(req));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   private finishServer(ex: ServerExchange, res: CoapResponse): void {
     if (ex.done || this.closed) return;
     ex.done = true;
     this.awaitingAck.delete(ex);
-    const req = ex.request;
-    if (req.type === CON && !ex.emptyAckSent) {
-      const msg: CoapMessage = { type: ACK, code: res.code, messageId: req.messageId, token: req.token, options: res.options, payload: res.payload };
-      ex.reply = this.send(msg, ex.peer);
+    if (ex.type === CON && !ex.emptyAckSent) {
+      const msg: CoapMessage = { type: ACK, code: res.code, messageId: ex.messageId, token: ex.token, options: res.options, payload: res.payload };
+      // From now on the dedup cache keeps only the bytes to replay, not the exchange.
+      this.dedup.update(ex.key, this.send(msg, ex.peer));
       return;
     }
     // Separate response (after an empty ACK), or the answer to a NON: a new message ID.
-    const type = req.type === CON ? CON : NON;
-    const msg: CoapMessage = { type, code: res.code, messageId: this.nextMid(), token: req.token, options: res.options, payload: res.payload };
+    const type = ex.type === CON ? CON : NON;
+    const msg: CoapMessage = { type, code: res.code, messageId: this.nextMid(), token: ex.token, options: res.options, payload: res.payload };
     if (type === CON) {
       this.stats.separateResponses++;
       const bytes = this.encodeAndTrace(msg, ex.peer);
       this.startReliable({ kind: 'server', peer: ex.peer, key: `${peerKey(ex.peer)}#${msg.messageId}`, bytes, timeout: 0, retransmits: 0 });
     } else {
-      ex.reply = this.send(msg, ex.peer);
+      this.dedup.update(ex.key, this.send(msg, ex.peer));
     }
   }
 
@@ -359,7 +366,7 @@ export class Endpoint {
         this.awaitingAck.delete(ex);
         ex.emptyAckSent = true;
         this.stats.emptyAcks++;
-        ex.reply = this.send({ type: ACK, code: 0, messageId: ex.request.messageId, token: EMPTY, options: [], payload: EMPTY }, ex.peer);
+        ex.reply = this.send({ type: ACK, code: 0, messageId: ex.messageId, token: EMPTY, options: [], payload: EMPTY }, ex.peer);
       }
       this.armAckSweep();
     }, due);

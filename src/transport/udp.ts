@@ -35,7 +35,7 @@ export class UdpTransport implements Transport {
     const host = opts.host ?? '127.0.0.1';
     const family = isIP(host);
     if (family === 0) throw new StackError('ERR_CONFIG', `bind address '${host}' is not an IP address`);
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false });
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false, lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(new StackError('ERR_IO', `cannot bind udp ${host}:${opts.port ?? 0}: ${err.message}`, {}, err));
       socket.once('error', onError);
@@ -54,13 +54,15 @@ export class UdpTransport implements Transport {
     let address = to.address;
     // An IPv4 peer reached from a dual-stack IPv6 socket goes as a mapped address.
     if (this.ipv6 && isIP(address) === 4) address = `::ffff:${address}`;
-    this.socket.send(data, to.port, address, (err) => {
-      if (err) {
-        this.sendErrors++;
-        this.logger.debug('udp send failed', { to: `${to.address}:${to.port}`, err });
-      }
-    });
+    this.socket.send(data, to.port, address, this.onSent);
   }
+
+  private readonly onSent = (err: Error | null): void => {
+    if (err) {
+      this.sendErrors++;
+      this.logger.debug('udp send failed', { err });
+    }
+  };
 
   setReceiver(receiver: DatagramReceiver): void {
     this.receiver = receiver;
@@ -76,6 +78,21 @@ export class UdpTransport implements Transport {
     this.closed = true;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+/**
+ * Peers are always IP literals here (names are resolved before a request is made), so the
+ * socket's per-send lookup just echoes the address instead of going through dns.lookup.
+ */
+function literalLookup(address: string, _opts: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(address);
+  if (family === 0) {
+    const err: NodeJS.ErrnoException = new Error(`not an IP address: ${address}`);
+    err.code = 'EINVAL';
+    cb(err, '', 0);
+    return;
+  }
+  cb(null, address, family);
 }
 
 /** IPv4-mapped IPv6 addresses are reported as plain IPv4, so one peer has one key. */

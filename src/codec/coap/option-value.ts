@@ -41,6 +41,15 @@ export function encodeString(s: string): Uint8Array {
 }
 
 export function decodeString(b: Uint8Array, optionNumber?: number): string {
+  let ascii = true;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  // Most option strings are short ASCII (paths, queries): skip the strict UTF-8 decoder for them.
+  if (ascii && b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
   try {
     return dec.decode(b);
   } catch (cause) {

@@ -33,7 +33,7 @@ export const RFC7252_S4_8_DEFAULTS: EndpointConfig = Object.freeze({
   tokenLength: 4,
   maxPendingRequests: 1024,
   maxConcurrentHandlers: 1024,
-  maxDedupEntries: 20_000,
+  maxDedupEntries: 65_536,
 });
 
 /** MAX_TRANSMIT_SPAN = ACK_TIMEOUT * (2 ** MAX_RETRANSMIT - 1) * ACK_RANDOM_FACTOR. */
