@@ -8,7 +8,7 @@ import { decodeMessage, encodeMessage, type CoapMessage, type CoapOption } from 
 import { Code, codeClass } from '../codec/coap/numbers/codes.ts';
 import { Opt, OPTION_DEFS, isCritical } from '../codec/coap/numbers/options.ts';
 import { ACK, CON, NON, RST } from '../codec/coap/numbers/types.ts';
-import { toHex } from '../core/bytes.ts';
+import { bytesEqual, toHex } from '../core/bytes.ts';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { StackError, isStackError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
@@ -53,20 +53,27 @@ export interface EndpointStats {
   badOptions: number;
   overload: number;
   unmatchedResponses: number;
+  reusedMessageIds: number;
 }
 
 /** Critical options the message layer and router understand without a layer's help (RFC 7252 §5.4.1). */
 const BASE_CRITICAL = [Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.ACCEPT, Opt.PROXY_URI, Opt.PROXY_SCHEME];
 
-interface ServerExchange {
-  readonly peer: PeerAddress;
-  readonly key: string;
+/**
+ * What the deduplication cache keeps per peer + message ID: enough to tell a retransmission (same
+ * type and token) from a new message that reuses the ID, and the bytes a retransmission gets.
+ */
+interface DedupEntry {
   readonly type: number;
-  readonly messageId: number;
   readonly token: Uint8Array;
-  readonly start: number;
-  /** What a duplicate of the request gets: the piggybacked response, or the empty ACK. */
+  /** The piggybacked response, the empty ACK, or our ACK of a separate response. */
   reply?: Uint8Array;
+}
+
+interface ServerExchange extends DedupEntry {
+  readonly peer: PeerAddress;
+  readonly messageId: number;
+  readonly start: number;
   emptyAckSent: boolean;
   done: boolean;
 }
@@ -100,6 +107,10 @@ interface ClientExchange {
 
 const EMPTY = new Uint8Array(0);
 
+function isRetransmission(seen: DedupEntry, msg: CoapMessage): boolean {
+  return seen.type === msg.type && bytesEqual(seen.token, msg.token);
+}
+
 export class Endpoint {
   readonly config: EndpointConfig;
   readonly stats: EndpointStats = {
@@ -115,6 +126,7 @@ export class Endpoint {
     badOptions: 0,
     overload: 0,
     unmatchedResponses: 0,
+    reusedMessageIds: 0,
   };
 
   private readonly clock: Clock;
@@ -127,7 +139,7 @@ export class Endpoint {
   private handler: RequestHandler = () => response(Code.NOT_FOUND);
 
   private mid: number;
-  private readonly dedup: ExpiringMap<string, ServerExchange | Uint8Array>;
+  private readonly dedup: ExpiringMap<string, DedupEntry>;
   /** CONs awaiting ACK, by peer + message ID. */
   private readonly outgoing = new Map<string, Outgoing>();
   /** Our requests awaiting a response, by peer + token. */
@@ -248,12 +260,16 @@ export class Endpoint {
     const key = `${peerKey(peer)}#${msg.messageId}`;
     const seen = this.dedup.get(key, now);
     if (seen) {
-      this.stats.duplicates++;
-      const reply = seen instanceof Uint8Array ? seen : seen.reply;
-      if (reply) this.transport.send(reply, peer);
-      return;
+      if (isRetransmission(seen, msg)) {
+        this.stats.duplicates++;
+        if (seen.reply) this.transport.send(seen.reply, peer);
+        return;
+      }
+      // The same message ID with another token or type: the peer reused the ID (californium's
+      // auto-replace); treat it as a new request rather than answering with a stale response.
+      this.stats.reusedMessageIds++;
     }
-    const ex: ServerExchange = { peer, key, type: msg.type, messageId: msg.messageId, token: msg.token, start: now, emptyAckSent: false, done: false };
+    const ex: ServerExchange = { peer, type: msg.type, messageId: msg.messageId, token: msg.token, start: now, emptyAckSent: false, done: false };
     this.dedup.set(key, ex, now);
 
     if (this.handlersRunning >= this.config.maxConcurrentHandlers) {
@@ -338,8 +354,7 @@ export class Endpoint {
     this.awaitingAck.delete(ex);
     if (ex.type === CON && !ex.emptyAckSent) {
       const msg: CoapMessage = { type: ACK, code: res.code, messageId: ex.messageId, token: ex.token, options: res.options, payload: res.payload };
-      // From now on the dedup cache keeps only the bytes to replay, not the exchange.
-      this.dedup.update(ex.key, this.send(msg, ex.peer));
+      ex.reply = this.send(msg, ex.peer);
       return;
     }
     // Separate response (after an empty ACK), or the answer to a NON: a new message ID.
@@ -350,7 +365,7 @@ export class Endpoint {
       const bytes = this.encodeAndTrace(msg, ex.peer);
       this.startReliable({ kind: 'server', peer: ex.peer, key: `${peerKey(ex.peer)}#${msg.messageId}`, bytes, timeout: 0, retransmits: 0 });
     } else {
-      this.dedup.update(ex.key, this.send(msg, ex.peer));
+      ex.reply = this.send(msg, ex.peer);
     }
   }
 
@@ -390,9 +405,9 @@ export class Endpoint {
     if (msg.type === CON) {
       const key = `${pk}#${msg.messageId}`;
       const seen = this.dedup.get(key, now);
-      if (seen) {
+      if (seen && isRetransmission(seen, msg)) {
         this.stats.duplicates++;
-        this.transport.send(seen instanceof Uint8Array ? seen : (seen.reply ?? EMPTY), peer);
+        if (seen.reply) this.transport.send(seen.reply, peer);
         return;
       }
     }
@@ -404,7 +419,7 @@ export class Endpoint {
     }
     if (msg.type === CON) {
       const ack = this.send({ type: ACK, code: 0, messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY }, peer);
-      this.dedup.set(`${pk}#${msg.messageId}`, ack, now);
+      this.dedup.set(`${pk}#${msg.messageId}`, { type: CON, token: msg.token, reply: ack }, now);
     }
     if (ex.out) this.stopReliable(ex.out);
     this.complete(ex, msg);

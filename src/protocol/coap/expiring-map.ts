@@ -60,14 +60,6 @@ export class ExpiringMap<K, V> {
     return evicted;
   }
 
-  /** Replaces the value of a live entry without changing its age. */
-  update(key: K, v: V): boolean {
-    const e = this.map.get(key);
-    if (!e) return false;
-    e.v = v;
-    return true;
-  }
-
   delete(key: K): boolean {
     return this.map.delete(key);
   }

@@ -74,6 +74,18 @@ describe('lockstep: message layer (RFC 7252 §4)', () => {
     expect(calls).to.equal(2);
   });
 
+  it('treats a reused message ID with another token as a new request, not a duplicate', async () => {
+    peer.send(endpoint.localAddress(), { type: CON, code: Code.GET, messageId: 900, token: Uint8Array.of(1), options: pathOptions('/hello') });
+    expect(toHex((await peer.next()).msg.token)).to.equal('01');
+    peer.send(endpoint.localAddress(), { type: CON, code: Code.GET, messageId: 900, token: Uint8Array.of(2), options: pathOptions('/hello') });
+    const second = (await peer.next()).msg;
+    expect(toHex(second.token)).to.equal('02');
+    expect(second.code).to.equal(Code.CONTENT);
+    expect(calls).to.equal(2);
+    expect(endpoint.stats.reusedMessageIds).to.equal(1);
+    expect(endpoint.stats.duplicates).to.equal(0);
+  });
+
   it('sends an empty ACK when the handler is slow, then a separate CON response it retransmits until ACKed', async () => {
     peer.send(endpoint.localAddress(), { type: CON, code: Code.GET, messageId: 500, token: Uint8Array.of(0xaa, 0xbb), options: pathOptions('/slow') });
     await peer.nothing();
