@@ -281,3 +281,47 @@ describe('lockstep: client reliability (RFC 7252 §4.2, §4.7)', () => {
     expect((await p).payload).to.deep.equal(body);
   });
 });
+
+describe('lockstep: two endpoints, messages lost on the wire', () => {
+  it('lost CON: the client retransmits after ACK_TIMEOUT and the handler runs once', async () => {
+    const net = new MemoryNetwork();
+    const clock = new ManualClock();
+    let calls = 0;
+    const server = new Endpoint(net.createTransport('10.0.0.1', 5683), [], { clock }).setHandler(
+      new Router().add({ path: '/x', methods: { [Code.GET]: () => (calls++, response(Code.CONTENT, 'x')) } }).handle,
+    );
+    const client = new Endpoint(net.createTransport('10.0.0.2'), [], { clock, random: exactRandom() });
+    let dropped = 0;
+    net.tap = (d) => !(d.to.port === 5683 && dropped++ === 0);
+    const p = client.request({ method: Code.GET, options: pathOptions('/x'), payload: new Uint8Array(0), peer: server.localAddress(), confirmable: true });
+    await settle();
+    expect(calls).to.equal(0);
+    clock.advance(2000);
+    await settle();
+    expect(new TextDecoder().decode((await p).payload)).to.equal('x');
+    expect(calls).to.equal(1);
+    expect(client.stats.retransmissions).to.equal(1);
+    await Promise.all([client.close(), server.close()]);
+  });
+
+  it('lost ACK: the retransmitted CON is answered from the dedup cache, the handler runs once', async () => {
+    const net = new MemoryNetwork();
+    const clock = new ManualClock();
+    let calls = 0;
+    const server = new Endpoint(net.createTransport('10.0.0.1', 5683), [], { clock }).setHandler(
+      new Router().add({ path: '/x', methods: { [Code.POST]: () => (calls++, response(Code.CHANGED, `call ${calls}`)) } }).handle,
+    );
+    const client = new Endpoint(net.createTransport('10.0.0.2'), [], { clock, random: exactRandom() });
+    let dropped = 0;
+    net.tap = (d) => !(d.from.port === 5683 && dropped++ === 0);
+    const p = client.request({ method: Code.POST, options: pathOptions('/x'), payload: utf8('a'), peer: server.localAddress(), confirmable: true });
+    await settle();
+    expect(calls).to.equal(1);
+    clock.advance(2000);
+    await settle();
+    expect(new TextDecoder().decode((await p).payload)).to.equal('call 1');
+    expect(calls).to.equal(1);
+    expect(server.stats.duplicates).to.equal(1);
+    await Promise.all([client.close(), server.close()]);
+  });
+});
