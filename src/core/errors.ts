@@ -28,6 +28,8 @@ export type StackErrorCode =
   | 'ERR_IO'
   // later protocols (reserved here so that codes stay in one place)
   | 'ERR_ASN1_MALFORMED'
+  | 'ERR_CBOR_MALFORMED'
+  | 'ERR_COSE'
   | 'ERR_CMP_MALFORMED'
   | 'ERR_CMP_PROTECTION'
   | 'ERR_CMP_POP_FAILED'
