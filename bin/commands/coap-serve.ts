@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatMessage } from '../../src/codec/coap/format.ts';
 import { Code } from '../../src/codec/coap/numbers/codes.ts';
 import { ContentFormat } from '../../src/codec/coap/numbers/content-formats.ts';
 import { Opt } from '../../src/codec/coap/numbers/options.ts';
@@ -22,6 +21,7 @@ import { response, type CoapResponse } from '../../src/stack/exchange.ts';
 import { Router, type RoutedRequest } from '../../src/stack/router.ts';
 import { formatPeer } from '../../src/transport/transport.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
+import { stderrTracer } from './trace.ts';
 
 const HELP = `usage: brski coap serve --root DIR [options]
 
@@ -252,10 +252,7 @@ export async function serve(argv: string[]): Promise<number> {
   await mkdir(root, { recursive: true });
   const maxBody = Number(v['max-body']);
   const transport = await UdpTransport.bind({ host: v.host, port: Number(v.port), logger, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-  const tracer = v.verbose
-    ? (dir: 'in' | 'out', m: Parameters<typeof formatMessage>[0], peer: { address: string; port: number }) =>
-        process.stderr.write(`${dir === 'out' ? '→' : '←'} ${formatPeer(peer)} ${formatMessage(m)}\n`)
-    : undefined;
+  const tracer = v.verbose ? stderrTracer() : undefined;
   const blockwise = new BlockwiseLayer({ preferredBlockSize: Number(v['block-size']), maxBodySize: maxBody });
   const endpoint = new Endpoint(transport, [blockwise], { logger, tracer });
   const router = new Router();

@@ -6,7 +6,6 @@ import { lookup } from 'node:dns/promises';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { formatMessage } from '../../src/codec/coap/format.ts';
 import { Code, formatCode, isSuccess, methodFromName } from '../../src/codec/coap/numbers/codes.ts';
 import { Opt } from '../../src/codec/coap/numbers/options.ts';
 import { uintOpt, uintOption } from '../../src/codec/coap/option-value.ts';
@@ -15,8 +14,8 @@ import { isStackError } from '../../src/core/errors.ts';
 import { BlockwiseLayer } from '../../src/stack/blockwise-layer.ts';
 import { Endpoint } from '../../src/stack/endpoint.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
-import { formatPeer } from '../../src/transport/transport.ts';
 import { serve } from './coap-serve.ts';
+import { stderrTracer } from './trace.ts';
 
 const CLIENT_HELP = `usage: brski coap <get|post|put|delete> <coap://host[:port]/path[?query]> [options]
        brski coap serve --root DIR [--port N] [options]   (brski coap serve --help)
@@ -97,10 +96,7 @@ export async function run(argv: string[]): Promise<number> {
     const blockSize = int('block-size', v['block-size']);
     const timeoutS = int('timeout', v.timeout) ?? 93;
     const transport = await UdpTransport.bind({ host: isIP(address) === 6 ? '::' : '0.0.0.0', port: 0 });
-    const tracer = v.verbose
-      ? (dir: 'in' | 'out', m: Parameters<typeof formatMessage>[0], peer: { address: string; port: number }) =>
-          process.stderr.write(`${dir === 'out' ? '→' : '←'} ${formatPeer(peer)} ${formatMessage(m)}\n`)
-      : undefined;
+    const tracer = v.verbose ? stderrTracer() : undefined;
     endpoint = new Endpoint(transport, [new BlockwiseLayer(blockSize ? { preferredBlockSize: Math.max(blockSize, 16) } : {})], { tracer });
     const res = await endpoint.request({
       method,
