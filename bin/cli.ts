@@ -5,7 +5,9 @@
 const COMMANDS: Record<string, { module: string; summary: string }> = {
   coap: { module: './commands/coap.ts', summary: 'CoAP client (get|post|put|delete <uri>) and resource server (serve)' },
   pki: { module: './commands/pki.ts', summary: 'test PKI: brski pki init DIR [--pledges N]' },
-  ca: { module: '../ca/cli.ts', summary: 'operator RA/CA service and its operator commands' },
+  ca: { module: '../ca/cli.ts', summary: 'operator RA/CA service (CMP over HTTP) and its operator commands' },
+  registrar: { module: '../registrar/cli.ts', summary: 'registrar: CMP over CoAP, store-and-forward journal, offline export/import' },
+  pledge: { module: '../pledge/cli.ts', summary: 'pledge emulator: N pledges enrolling over CoAP' },
 };
 
 function usage(): string {
