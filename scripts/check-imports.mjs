@@ -27,7 +27,7 @@ for (const file of walk(join(root, 'src'))) {
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) {
     const to = layerOf(resolve(dirname(file), m[1]));
-    if (!from || !to) continue;
+    if (!from || !to || from.name === to.name) continue;
     if (to.rank > from.rank || (to.name === 'src/transport' && from.name !== 'src/stack' && from.rank < 3)) {
       bad.push(`${relative(root, file)} imports ${m[1]} (${from.name} may not import ${to.name})`);
     }
