@@ -127,7 +127,7 @@ export class BlockwiseLayer implements Layer {
     let block1Echo: CoapOption | undefined;
     if (block1) {
       const key = `${pk}|${req.method}|${optionKey(req.options, BLOCK1_KEY_OPTIONS)}`;
-      const outcome = this.reassembler.offer(key, pk, block1, req.payload, uintOption(req, Opt.SIZE1), this.preferredSzx, this.clock.now());
+      const outcome = this.reassembler.offer(key, pk, block1, req.payload, lenientUint(req, Opt.SIZE1), this.preferredSzx, this.clock.now());
       if (outcome.kind === 'error') {
         const opts = outcome.size1 !== undefined ? [uintOpt(Opt.SIZE1, outcome.size1)] : [];
         return response(outcome.code, outcome.message, opts);
@@ -229,7 +229,7 @@ export class BlockwiseLayer implements Layer {
     let b2 = decodeBlockOption(b2raw, Opt.BLOCK2);
     if (!b2.more) return first;
     if (b2.num !== 0) throw new StackError('ERR_BLOCK_OUT_OF_ORDER', `first response carries block ${b2.num}, not 0`);
-    const size2 = uintOption(first, Opt.SIZE2);
+    const size2 = lenientUint(first, Opt.SIZE2);
     if (size2 !== undefined && size2 > this.config.maxBodySize) {
       throw new StackError('ERR_BODY_TOO_LARGE', `response of ${size2} bytes exceeds ${this.config.maxBodySize}`);
     }
@@ -266,6 +266,12 @@ export class BlockwiseLayer implements Layer {
     const options = first.options.filter((o) => o.number !== Opt.BLOCK2 && o.number !== Opt.SIZE2);
     return { code: first.code, options, payload: concatBytes(...parts) };
   }
+}
+
+/** An elective uint option with a malformed value is ignored (RFC 7252 §5.4.3), not an error. */
+function lenientUint(m: { readonly options: readonly CoapOption[] }, n: number): number | undefined {
+  const v = findOption(m, n);
+  return v && v.length <= 4 ? uintOption(m, n) : undefined;
 }
 
 function strip(req: ServerRequest): ServerRequest {

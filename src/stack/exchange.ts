@@ -1,7 +1,7 @@
 /** The request/response values that travel through the endpoint's layers. */
 import type { CoapOption } from '../codec/coap/message.ts';
 import { utf8 } from '../core/bytes.ts';
-import type { StackError } from '../core/errors.ts';
+import type { StackError, StackErrorCode } from '../core/errors.ts';
 import type { PeerAddress } from '../transport/transport.ts';
 
 export interface CoapResponse {
@@ -58,10 +58,18 @@ export function response(code: number, payload: Uint8Array | string = EMPTY, opt
   return { code, options, payload: typeof payload === 'string' ? utf8(payload) : payload };
 }
 
-/** The CoAP answer a typed error asks for, or 5.00. */
+/** Response codes for typed errors that do not name their own answer. */
+const CODE_FOR_ERROR: Partial<Record<StackErrorCode, number>> = {
+  ERR_COAP_BAD_OPTION: 130, // 4.02
+  ERR_BLOCK_MALFORMED: 130, // 4.02
+  ERR_COAP_MALFORMED: 128, // 4.00
+  ERR_BODY_TOO_LARGE: 141, // 4.13
+};
+
+/** The CoAP answer a typed error asks for, the usual one for its code, or the fallback (5.00). */
 export function errorResponse(err: StackError | undefined, fallback: number, diagnostic?: string): CoapResponse {
   const answer = err?.details.answer;
-  const code = answer?.kind === 'response' && answer.code !== undefined ? answer.code : fallback;
+  const code = answer?.kind === 'response' && answer.code !== undefined ? answer.code : ((err && CODE_FOR_ERROR[err.code]) ?? fallback);
   const text = answer?.payload ?? diagnostic ?? err?.message ?? '';
   return response(code, text.slice(0, 120));
 }

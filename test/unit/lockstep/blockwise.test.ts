@@ -209,6 +209,12 @@ describe('lockstep: block-wise server (RFC 7959)', () => {
     expect((await peer.next()).msg.code).to.equal(Code.REQUEST_ENTITY_INCOMPLETE);
   });
 
+  it('ignores a malformed elective Size1 (5 bytes) instead of failing the request', async () => {
+    start();
+    const r = await post('/up', { num: 0, more: true, szx: 2 }, body(64), [opt(Opt.SIZE1, new Uint8Array(5))]);
+    expect(r.code).to.equal(Code.CONTINUE);
+  });
+
   it('answers a malformed block option (SZX 7) with 4.02', async () => {
     start();
     peer.send(endpoint.localAddress(), { type: CON, code: Code.POST, messageId: ++mid, options: [...pathOptions('/up'), opt(Opt.BLOCK1, Uint8Array.of(0x0f))], payload: body(5) });
