@@ -1,5 +1,6 @@
 /**
- * `brski ca <serve|approve|reject|list>`: the operator RA/CA service and its operator commands.
+ * `brski ca <serve|approve|reject|list|process>`: the operator RA/CA service, its operator commands,
+ * and the offline batch processor for files carried from a registrar.
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { toHex } from '../src/core/bytes.ts';
@@ -22,6 +23,8 @@ export async function run(argv: string[]): Promise<number> {
         return decide(cmd, rest);
       case 'list':
         return list(rest);
+      case 'process':
+        return await (await import('./process.ts')).runProcess(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -92,6 +92,7 @@ commands:
   approve    approve a pending certificate request
   reject     reject a pending certificate request
   list       pending approvals and recently issued certificates
+  process    answer a batch file of registrar requests offline (brski ca process FILE --out ANSWERS)
 
 brski ca <command> --help shows the options of one command.`;
 

@@ -6,6 +6,12 @@
  *
  * SQLite in WAL mode with synchronous=FULL: a committed row survives `kill -9` and power loss.
  * Bounds: rows still open per pledge and in total.
+ *
+ * A row is one message that goes upstream: the pledge's request (wrapped in the registrar's
+ * nested message, kept in upstream_der), or a follow-up (pollReq, certConf). Schema 2 adds the
+ * senderNonce of the request (an upstream answer is matched to its row by transactionID and
+ * recipNonce) and `requeue` for follow-ups that are renewed in place (the registrar's own pollReq).
+ * The registrar's per-transaction state lives in the same file (src/store/registrar-state.ts).
  */
 import Database from 'better-sqlite3';
 import { bytesEqual, toHex } from '../core/bytes.ts';
@@ -23,6 +29,8 @@ export interface JournalEntry {
   readonly peer: string | undefined;
   readonly state: JournalState;
   readonly requestDer: Uint8Array;
+  /** senderNonce of the request (schema 2; undefined for rows written before). */
+  readonly requestNonce: Uint8Array | undefined;
   readonly upstreamDer: Uint8Array | undefined;
   readonly responseDer: Uint8Array | undefined;
   readonly attempts: number;
@@ -45,7 +53,7 @@ export interface JournalLimits {
 export const JOURNAL_DEFAULTS: JournalLimits = Object.freeze({ maxOpenPerPledge: 8, maxOpen: 100_000, retryBaseMs: 2_000, retryMaxMs: 300_000 });
 
 const OPEN_STATES = "('received','forwarded','answered')";
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 interface Row {
   id: number;
@@ -55,6 +63,7 @@ interface Row {
   peer: string | null;
   state: JournalState;
   request_der: Buffer;
+  request_nonce: Buffer | null;
   upstream_der: Buffer | null;
   response_der: Buffer | null;
   attempts: number;
@@ -75,6 +84,7 @@ function toEntry(r: Row): JournalEntry {
     peer: r.peer ?? undefined,
     state: r.state,
     requestDer: u8(r.request_der),
+    requestNonce: r.request_nonce ? u8(r.request_nonce) : undefined,
     upstreamDer: r.upstream_der ? u8(r.upstream_der) : undefined,
     responseDer: r.response_der ? u8(r.response_der) : undefined,
     attempts: r.attempts,
@@ -91,6 +101,15 @@ export interface ReceiveInput {
   readonly requestDer: Uint8Array;
   readonly pledgeSerial?: string;
   readonly peer?: string;
+  /** senderNonce of the request, for matching the upstream answer. */
+  readonly requestNonce?: Uint8Array;
+  /** The message that will go upstream for this row (e.g. the registrar's nested wrapper). */
+  readonly upstreamDer?: Uint8Array;
+}
+
+export interface RequeueInput extends ReceiveInput {
+  /** Earliest time of the first attempt (default now). */
+  readonly notBefore?: number;
 }
 
 export class RegistrarJournal {
@@ -145,6 +164,13 @@ export class RegistrarJournal {
         PRAGMA user_version = 1;
       `);
     }
+    if (version < 2) {
+      this.db.exec(`
+        ALTER TABLE journal ADD COLUMN request_nonce BLOB;
+        CREATE INDEX journal_nonce ON journal (transaction_id, request_nonce);
+        PRAGMA user_version = 2;
+      `);
+    }
   }
 
   /**
@@ -171,14 +197,90 @@ export class RegistrarJournal {
           throw new StackError('ERR_STORE', `pledge ${input.pledgeSerial} has ${mine} open requests (limit ${this.limits.maxOpenPerPledge})`, { reason: 'pledge-full' });
         }
       }
-      const info = this.db
-        .prepare(
-          `INSERT INTO journal (transaction_id, step, pledge_serial, peer, state, request_der, next_attempt_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)`,
-        )
-        .run(input.transactionId, input.step, input.pledgeSerial ?? null, input.peer ?? null, input.requestDer, now, now, now);
-      return { entry: this.get(Number(info.lastInsertRowid))!, isNew: true };
+      return { entry: this.insert(input, now, now), isNew: true };
     })();
+  }
+
+  private insert(input: ReceiveInput, nextAttemptAt: number, now: number): JournalEntry {
+    const info = this.db
+      .prepare(
+        `INSERT INTO journal (transaction_id, step, pledge_serial, peer, state, request_der, request_nonce, upstream_der, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        input.transactionId,
+        input.step,
+        input.pledgeSerial ?? null,
+        input.peer ?? null,
+        input.requestDer,
+        input.requestNonce ?? null,
+        input.upstreamDer ?? null,
+        nextAttemptAt,
+        now,
+        now,
+      );
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  /**
+   * Puts a follow-up message of an accepted transaction in the outbox: a new row, or the row of
+   * the same step renewed in place (new bytes, attempts reset, answer cleared), e.g. the next
+   * pollReq after a pollRep. Not bounded by the open-row limits: the transaction was admitted
+   * already. A row that is being forwarded right now is not touched (ERR_STORE, reason 'state').
+   */
+  requeue(input: RequeueInput): JournalEntry {
+    const now = this.clock.now();
+    const at = input.notBefore ?? now;
+    return this.db.transaction((): JournalEntry => {
+      const existing = this.db.prepare('SELECT * FROM journal WHERE transaction_id = ? AND step = ?').get(input.transactionId, input.step) as Row | undefined;
+      if (!existing) return this.insert(input, at, now);
+      if (existing.state === 'forwarded') {
+        throw new StackError('ERR_STORE', `journal row ${existing.id} is being forwarded, cannot be renewed`, { reason: 'state' });
+      }
+      this.db
+        .prepare(
+          `UPDATE journal SET state = 'received', request_der = ?, request_nonce = ?, upstream_der = ?, response_der = NULL, attempts = 0,
+             next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
+        )
+        .run(input.requestDer, input.requestNonce ?? null, input.upstreamDer ?? null, at, now, existing.id);
+      return this.get(existing.id)!;
+    })();
+  }
+
+  /**
+   * Rows left 'forwarded' by a process that stopped mid-attempt go back to the outbox (call at
+   * start, before any attempt runs). Returns how many.
+   */
+  recoverInFlight(): number {
+    const now = this.clock.now();
+    return this.db.prepare("UPDATE journal SET state = 'received', next_attempt_at = ?, updated_at = ? WHERE state = 'forwarded'").run(now, now).changes;
+  }
+
+  /** The row whose request carried `nonce` as senderNonce (an upstream answer's recipNonce). */
+  findByRequestNonce(transactionId: Uint8Array, nonce: Uint8Array): JournalEntry | undefined {
+    const r = this.db.prepare('SELECT * FROM journal WHERE transaction_id = ? AND request_nonce = ?').get(transactionId, nonce) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  /** Sets the message that goes upstream for a row without changing its state. */
+  setUpstream(id: number, upstreamDer: Uint8Array): void {
+    const info = this.db.prepare('UPDATE journal SET upstream_der = ?, updated_at = ? WHERE id = ?').run(upstreamDer, this.clock.now(), id);
+    if (info.changes !== 1) throw new StackError('ERR_NOT_FOUND', `journal row ${id} not found`);
+  }
+
+  /** The most recently changed rows, newest first. */
+  recent(limit = 20): JournalEntry[] {
+    return (this.db.prepare('SELECT * FROM journal ORDER BY updated_at DESC, id DESC LIMIT ?').all(limit) as Row[]).map(toEntry);
+  }
+
+  /** Runs `fn` as one SQLite transaction (nested calls become savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** The connection, for stores that keep their tables in the same file (registrar-state.ts). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   get(id: number): JournalEntry | undefined {
@@ -213,13 +315,23 @@ export class RegistrarJournal {
     this.transition(id, ['received', 'forwarded'], 'forwarded', 'upstream_der = ?, attempts = attempts + 1', [upstreamDer]);
   }
 
-  /** An upstream attempt failed: try again after the backoff. */
+  /**
+   * An upstream attempt failed: try again after the backoff (retryBaseMs · 2^(failures before
+   * this one), capped). An attempt counts once, whether it was marked forwarded first or not.
+   */
   recordAttemptFailure(id: number, error: string): number {
     const e = this.get(id);
     if (!e) throw new StackError('ERR_NOT_FOUND', `journal row ${id} not found`);
-    const delay = Math.min(this.limits.retryMaxMs, this.limits.retryBaseMs * 2 ** Math.min(e.attempts, 20));
+    const before = e.state === 'forwarded' ? Math.max(0, e.attempts - 1) : e.attempts;
+    const delay = Math.min(this.limits.retryMaxMs, this.limits.retryBaseMs * 2 ** Math.min(before, 20));
     const next = this.clock.now() + delay;
-    this.transition(id, ['received', 'forwarded'], 'received', 'attempts = attempts + 1, next_attempt_at = ?, last_error = ?', [next, error.slice(0, 500)]);
+    this.transition(
+      id,
+      ['received', 'forwarded'],
+      'received',
+      "attempts = attempts + CASE WHEN state = 'forwarded' THEN 0 ELSE 1 END, next_attempt_at = ?, last_error = ?",
+      [next, error.slice(0, 500)],
+    );
     return next;
   }
 

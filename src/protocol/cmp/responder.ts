@@ -249,7 +249,10 @@ export class CmpResponder {
           this.log.info('cmp: retransmitted request, answering with the stored response', { transactionId, type });
           return copyBytes(record.lastResponseDer);
         }
-        this.checkMessageTime(msg);
+        // An inner message of a nested one may have waited in an RA's store-and-forward queue for
+        // hours (RFC 9733 §5.1 asynchronous enrollment): the RA's fresh outer messageTime, checked
+        // in handleNested, vouches for it; only stand-alone messages must be fresh themselves.
+        if (!ra) this.checkMessageTime(msg);
         const prot = verifyProtection(msg, {
           trustAnchors: this.opts.trustAnchors,
           at: new Date(this.clock.now()),

@@ -326,6 +326,20 @@ describe('cmp-protocol: client ↔ responder round trips (RFC 9483 §4)', () => 
       expect(req.requester.serialNumber).to.equal('PLEDGE-0001');
     });
 
+    it('an inner request that waited hours in the RA store is accepted: the fresh outer messageTime of the RA vouches', async () => {
+      const s = setup(world, manualClockAt());
+      const seen: string[] = [];
+      const relay = raTransfer(s, world.registrar, seen);
+      const late = async (der: Uint8Array): Promise<Uint8Array> => {
+        s.clock.advance(3 * 3600_000); // the CA was unreachable for three hours
+        return relay(der);
+      };
+      const c = new CmpClient({ transfer: late, credentials: s.pledgeCreds, trustAnchors: [world.domainRoot.cert], clock: s.clock, random: s.random, sendMessageTime: true });
+      const r = await c.enroll({ kind: 'ir', newKey: generateKeyPairSync('P-256').privateKey });
+      expect(r.certificate).to.not.equal(undefined);
+      expect(seen).to.deep.equal(['nested', 'nested']);
+    });
+
     it('an outer signer without id-kp-cmcRA is refused with notAuthorized', async () => {
       const s = setup(world, manualClockAt());
       const seen: string[] = [];

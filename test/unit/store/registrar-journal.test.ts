@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,62 @@ describe('registrar journal (store and forward)', () => {
     // Closing a row frees its place.
     j.markFailed(j.find(tid(10), 'ir')!.id, 'rejected');
     expect(j.receive({ transactionId: tid(14), step: 'ir', requestDer: der(1), pledgeSerial: 'C' }).isNew).to.equal(true);
+    j.close();
+  });
+
+  it('counts an attempt once whether or not it was marked forwarded first', () => {
+    const j = RegistrarJournal.open(join(dir, 'j.db'), { retryBaseMs: 1000, retryMaxMs: 60_000 }, clock);
+    const { entry } = j.receive({ transactionId: tid(4), step: 'ir', requestDer: der(4) });
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      j.markForwarded(entry.id, der(8));
+      delays.push(j.recordAttemptFailure(entry.id, 'timeout') - clock.now());
+      clock.advance(delays[i]!);
+    }
+    expect(delays).to.deep.equal([1000, 2000, 4000]);
+    expect(j.get(entry.id)!.attempts).to.equal(3);
+    j.close();
+  });
+
+  it('requeues a follow-up in place, matches answers by the request nonce, and recovers rows left in flight', () => {
+    const file = join(dir, 'j.db');
+    let j = RegistrarJournal.open(file, { maxOpenPerPledge: 1 }, clock);
+    const nonce1 = new Uint8Array(16).fill(1);
+    const nonce2 = new Uint8Array(16).fill(2);
+    j.receive({ transactionId: tid(5), step: 'ir', requestDer: der(5), requestNonce: nonce1, upstreamDer: der(6), pledgeSerial: 'P' });
+    expect(j.find(tid(5), 'ir')!.upstreamDer).to.deep.equal(der(6));
+    // Follow-ups of an admitted transaction are not bounded by the per-pledge limit.
+    const poll = j.requeue({ transactionId: tid(5), step: 'pollReq', requestDer: der(7), requestNonce: nonce2, pledgeSerial: 'P', notBefore: clock.now() + 5000 });
+    expect(j.due().map((e) => e.step)).to.deep.equal(['ir']);
+    j.markForwarded(poll.id, der(9));
+    expect(() => j.requeue({ transactionId: tid(5), step: 'pollReq', requestDer: der(10) })).to.throw(/being forwarded/);
+    j.recordAnswer(poll.id, der(11));
+    const renewed = j.requeue({ transactionId: tid(5), step: 'pollReq', requestDer: der(12), requestNonce: nonce1 });
+    expect(renewed.id).to.equal(poll.id);
+    expect(renewed).to.deep.include({ state: 'received', attempts: 0, responseDer: undefined, upstreamDer: undefined });
+    expect(j.findByRequestNonce(tid(5), nonce1)!.step).to.equal('ir');
+    j.markForwarded(j.find(tid(5), 'ir')!.id, der(6));
+    j.close();
+    j = RegistrarJournal.open(file, {}, clock);
+    expect(j.recoverInFlight()).to.equal(1);
+    expect(j.find(tid(5), 'ir')!.state).to.equal('received');
+    expect(j.recent(1)).to.have.length(1);
+    j.close();
+  });
+
+  it('migrates a schema 1 journal to schema 2 keeping its rows', () => {
+    const file = join(dir, 'v1.db');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE journal (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, transaction_id BLOB NOT NULL, step TEXT NOT NULL, pledge_serial TEXT, peer TEXT,
+      state TEXT NOT NULL, request_der BLOB NOT NULL, upstream_der BLOB, response_der BLOB, attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (transaction_id, step));
+      INSERT INTO journal (transaction_id, step, state, request_der, next_attempt_at, created_at, updated_at) VALUES (x'aa', 'ir', 'received', x'01', 0, 0, 0);
+      PRAGMA user_version = 1;`);
+    db.close();
+    const j = RegistrarJournal.open(file, {}, clock);
+    expect(j.pending()).to.have.length(1);
+    expect(j.pending()[0]!.requestNonce).to.equal(undefined);
     j.close();
   });
 

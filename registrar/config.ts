@@ -1,0 +1,331 @@
+/**
+ * Configuration of the registrar: `--config FILE` (JSON) plus command-line flags, which win over
+ * the file. The only code of the registrar role that reads argv or files named on the command
+ * line; everything it returns is validated and frozen.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { StackError } from '../src/core/errors.ts';
+import type { LogLevel } from '../src/core/logger.ts';
+import { cmpUrl } from '../src/transport/http-cmp.ts';
+
+export interface RegistrarServeConfig {
+  readonly pkiDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dbPath: string;
+  /** The RA/CA (CMP over HTTP); absent: offline only (export/import). */
+  readonly caUrl?: string;
+  /** Profile label used upstream for every request. */
+  readonly label?: string;
+  readonly allowAny: boolean;
+  /** Pledge serial numbers allowed to enroll. */
+  readonly allow: readonly string[];
+  readonly checkAfterSeconds: number;
+  readonly upstreamTimeoutMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly localCertConf: boolean;
+  readonly maxBodyBytes: number;
+  readonly blockSize: number;
+  readonly maxOpenPerPledge: number;
+  readonly maxOpen: number;
+  readonly maxClockSkewSeconds: number;
+  readonly cacheRefreshSeconds: number;
+  /** Extra trust anchors (PEM files) for pledge IDevIDs, besides the manufacturer root. */
+  readonly trustAnchorFiles: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly verbose: boolean;
+}
+
+export interface RegistrarExportArgs {
+  readonly dbPath: string;
+  readonly outPath: string;
+  readonly pkiDir?: string;
+}
+
+export interface RegistrarImportArgs {
+  readonly file: string;
+  readonly dbPath: string;
+  readonly pkiDir?: string;
+}
+
+export interface RegistrarStatusArgs {
+  readonly dbPath: string;
+  readonly limit: number;
+  readonly json: boolean;
+}
+
+export type Parsed<T> = { readonly help: true; readonly text: string } | { readonly help: false; readonly value: T };
+
+export const SERVE_HELP = `usage: brski registrar serve --pki DIR --ca-url URL [options]
+
+Registrar as Local RA: CMP over CoAP (RFC 9482) at /.well-known/cmp[/p/<label>][/<operation>],
+store-and-forward to the RA/CA (CMP over HTTP, nested messages signed by the registrar).
+
+  --config FILE           JSON file with any of the settings below (flags win)
+  --pki DIR               test PKI ('brski pki init'): domain/registrar signs, manufacturer root
+                          anchors IDevIDs, domain root anchors LDevIDs and the RA/CA's answers
+  --host H                address to bind (default 127.0.0.1)
+  --port N                UDP port (default 5683; 0 picks a free one)
+  --db FILE               SQLite journal (default ./brski-registrar.db)
+  --ca-url URL            the RA/CA, e.g. http://127.0.0.1:8080 (the well-known path is added);
+                          without it the registrar works offline (export/import)
+  --label L               profile label towards the RA/CA (/.well-known/cmp/p/L)
+  --allow FILE            JSON ["PLEDGE-0001", ...]: pledges allowed to enroll
+  --allow-any             admit every pledge with a valid IDevID
+  --check-after S         checkAfter seconds in the registrar's waiting answers (default 5)
+  --upstream-timeout MS   how long a request waits for the RA/CA before "waiting" (default 2000)
+  --retry-base MS         first retry delay of the outbox (default 2000; doubles up to 5 min)
+  --local-certconf        acknowledge certConf locally and confirm upstream in the background
+  --max-body N            largest CMP request in bytes (default 65536)
+  --block-size N          largest block size (16..1024, default 1024)
+  --log-level L           debug|info|warn|error (default info); JSON lines on stderr
+  --verbose               trace every CoAP message on stderr
+Prints "ready coap://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
+
+export const EXPORT_HELP = `usage: brski registrar export --db FILE --out FILE [--pki DIR]
+Writes every pending upstream message (registrar-signed nested messages) as one DER PKIMessages
+file for 'brski ca process'. The messages stay queued until their answers are imported.`;
+
+export const IMPORT_HELP = `usage: brski registrar import FILE --db FILE [--pki DIR]
+Records the RA/CA's answers (a DER PKIMessages file from 'brski ca process') in the journal;
+pledges get their certificates at their next poll. With --pki, follow-up polls for answers that
+still say 'waiting' are queued at once (else by the service).`;
+
+export const STATUS_HELP = `usage: brski registrar status --db FILE [--limit N] [--json]
+Journal counts, transactions by phase, and the most recent journal rows.`;
+
+export const REGISTRAR_HELP = `usage: brski registrar <command> [options]
+
+commands:
+  serve      run the registrar (CMP over CoAP, store and forward to the RA/CA)
+  export     write the pending upstream messages to a file (offline transfer)
+  import     record the RA/CA's answers from a file
+  status     journal and transaction counts, recent rows
+
+brski registrar <command> --help shows the options of one command.`;
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5683,
+  dbPath: 'brski-registrar.db',
+  checkAfterSeconds: 5,
+  upstreamTimeoutMs: 2000,
+  retryBaseMs: 2000,
+  retryMaxMs: 300_000,
+  maxBodyBytes: 64 * 1024,
+  blockSize: 1024,
+  maxOpenPerPledge: 8,
+  maxOpen: 100_000,
+  maxClockSkewSeconds: 600,
+  cacheRefreshSeconds: 3600,
+};
+
+const LABEL = /^[A-Za-z0-9._~-]{1,64}$/;
+const KNOWN_KEYS = new Set([
+  'pki', 'host', 'port', 'db', 'caUrl', 'label', 'allow', 'allowFile', 'allowAny', 'checkAfter', 'upstreamTimeoutMs', 'retryBaseMs',
+  'retryMaxMs', 'localCertConf', 'maxBodyBytes', 'blockSize', 'maxOpenPerPledge', 'maxOpen', 'maxClockSkewSeconds',
+  'cacheRefreshSeconds', 'trustAnchors', 'logLevel', 'verbose',
+]);
+
+function fail(message: string): never {
+  throw new StackError('ERR_CONFIG', message);
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>>(argv: readonly string[], options: T, positionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/** The settings of `brski registrar serve`. */
+export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): Parsed<RegistrarServeConfig> {
+  const parsed = parse(argv, {
+    config: { type: 'string' },
+    pki: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    db: { type: 'string' },
+    'ca-url': { type: 'string' },
+    label: { type: 'string' },
+    allow: { type: 'string' },
+    'allow-any': { type: 'boolean' },
+    'check-after': { type: 'string' },
+    'upstream-timeout': { type: 'string' },
+    'retry-base': { type: 'string' },
+    'local-certconf': { type: 'boolean' },
+    'max-body': { type: 'string' },
+    'block-size': { type: 'string' },
+    'log-level': { type: 'string' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const f = parsed.values;
+  if (f.help) return { help: true, text: SERVE_HELP };
+
+  const fileDir = f.config ? dirname(resolve(cwd, f.config)) : cwd;
+  const file = f.config ? readJson(resolve(cwd, f.config), 'config file') : {};
+  if (!isObject(file)) fail('config file must hold a JSON object');
+  for (const k of Object.keys(file)) if (!KNOWN_KEYS.has(k)) fail(`config file: unknown setting "${k}"`);
+  const fromFile = (k: string): unknown => file[k];
+  const filePath = (k: string): string | undefined => {
+    const v = str(fromFile(k), k);
+    if (v === undefined) return undefined;
+    if (v === '') fail(`config file: "${k}" must not be empty`);
+    return resolve(fileDir, v);
+  };
+
+  const pkiDir = f.pki ? resolve(cwd, f.pki) : filePath('pki');
+  if (!pkiDir) fail('--pki DIR is required (or "pki" in the config file)');
+  const host = f.host ?? str(fromFile('host'), 'host') ?? DEFAULTS.host;
+  if (host === '') fail('--host must not be empty');
+  const port = int(f.port ?? fromFile('port'), '--port', 0, 65535) ?? DEFAULTS.port;
+  const dbPath = f.db ? resolve(cwd, f.db) : (filePath('db') ?? resolve(cwd, DEFAULTS.dbPath));
+
+  const label = f.label ?? str(fromFile('label'), 'label');
+  if (label !== undefined && !LABEL.test(label)) fail(`--label must match ${LABEL}`);
+  const caUrl = f['ca-url'] ?? str(fromFile('caUrl'), 'caUrl');
+  if (caUrl !== undefined) {
+    try {
+      cmpUrl(caUrl, label);
+    } catch (e) {
+      fail(`--ca-url: ${(e as Error).message}`);
+    }
+  }
+
+  const allowAny = f['allow-any'] ?? bool(fromFile('allowAny'), 'allowAny') ?? false;
+  let allow: string[] = [];
+  const allowPath = f.allow ? resolve(cwd, f.allow) : filePath('allowFile');
+  if (allowPath) allow = parseAllowList(readJson(allowPath, 'allow file'), allowPath);
+  else if (fromFile('allow') !== undefined) allow = parseAllowList(fromFile('allow'), 'config file "allow"');
+  if (!allowAny && !allowPath && fromFile('allow') === undefined) fail('give --allow FILE or --allow-any (otherwise no pledge may enroll)');
+
+  const checkAfterSeconds = int(f['check-after'] ?? fromFile('checkAfter'), '--check-after', 0, 86_400) ?? DEFAULTS.checkAfterSeconds;
+  const upstreamTimeoutMs = int(f['upstream-timeout'] ?? fromFile('upstreamTimeoutMs'), '--upstream-timeout', 1, 600_000) ?? DEFAULTS.upstreamTimeoutMs;
+  const retryBaseMs = int(f['retry-base'] ?? fromFile('retryBaseMs'), '--retry-base', 1, 3_600_000) ?? DEFAULTS.retryBaseMs;
+  const retryMaxMs = Math.max(retryBaseMs, int(fromFile('retryMaxMs'), 'retryMaxMs', 1, 86_400_000) ?? DEFAULTS.retryMaxMs);
+  const localCertConf = f['local-certconf'] ?? bool(fromFile('localCertConf'), 'localCertConf') ?? false;
+  const maxBodyBytes = int(f['max-body'] ?? fromFile('maxBodyBytes'), '--max-body', 256, 16 << 20) ?? DEFAULTS.maxBodyBytes;
+  const blockSize = int(f['block-size'] ?? fromFile('blockSize'), '--block-size', 16, 1024) ?? DEFAULTS.blockSize;
+  if ((blockSize & (blockSize - 1)) !== 0) fail('--block-size must be a power of two from 16 to 1024');
+  const maxOpenPerPledge = int(fromFile('maxOpenPerPledge'), 'maxOpenPerPledge', 1, 1_000_000) ?? DEFAULTS.maxOpenPerPledge;
+  const maxOpen = int(fromFile('maxOpen'), 'maxOpen', 1, 100_000_000) ?? DEFAULTS.maxOpen;
+  const maxClockSkewSeconds = int(fromFile('maxClockSkewSeconds'), 'maxClockSkewSeconds', 0, 86_400 * 365) ?? DEFAULTS.maxClockSkewSeconds;
+  const cacheRefreshSeconds = int(fromFile('cacheRefreshSeconds'), 'cacheRefreshSeconds', 10, 86_400 * 30) ?? DEFAULTS.cacheRefreshSeconds;
+  const trustAnchorFiles = (strList(fromFile('trustAnchors'), 'trustAnchors') ?? []).map((p) => resolve(fileDir, p));
+  const logLevel = (f['log-level'] ?? str(fromFile('logLevel'), 'logLevel') ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) fail('--log-level must be debug, info, warn or error');
+  const verbose = f.verbose ?? bool(fromFile('verbose'), 'verbose') ?? false;
+
+  const config: RegistrarServeConfig = {
+    pkiDir,
+    host,
+    port,
+    dbPath,
+    ...(caUrl !== undefined ? { caUrl } : {}),
+    ...(label !== undefined ? { label } : {}),
+    allowAny,
+    allow: Object.freeze(allow),
+    checkAfterSeconds,
+    upstreamTimeoutMs,
+    retryBaseMs,
+    retryMaxMs,
+    localCertConf,
+    maxBodyBytes,
+    blockSize,
+    maxOpenPerPledge,
+    maxOpen,
+    maxClockSkewSeconds,
+    cacheRefreshSeconds,
+    trustAnchorFiles: Object.freeze(trustAnchorFiles),
+    logLevel,
+    verbose,
+  };
+  return { help: false, value: Object.freeze(config) };
+}
+
+export function parseExportArgs(argv: readonly string[], cwd = process.cwd()): Parsed<RegistrarExportArgs> {
+  const v = parse(argv, { db: { type: 'string' }, out: { type: 'string' }, pki: { type: 'string' }, help: { type: 'boolean', short: 'h' } }).values;
+  if (v.help) return { help: true, text: EXPORT_HELP };
+  if (!v.db) fail('--db FILE is required');
+  if (!v.out) fail('--out FILE is required');
+  return {
+    help: false,
+    value: Object.freeze({ dbPath: resolve(cwd, v.db), outPath: resolve(cwd, v.out), ...(v.pki ? { pkiDir: resolve(cwd, v.pki) } : {}) }),
+  };
+}
+
+export function parseImportArgs(argv: readonly string[], cwd = process.cwd()): Parsed<RegistrarImportArgs> {
+  const p = parse(argv, { db: { type: 'string' }, pki: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const v = p.values;
+  if (v.help) return { help: true, text: IMPORT_HELP };
+  if (p.positionals.length !== 1) fail(`expected exactly one answers FILE, got ${p.positionals.length}`);
+  if (!v.db) fail('--db FILE is required');
+  return {
+    help: false,
+    value: Object.freeze({ file: resolve(cwd, p.positionals[0]!), dbPath: resolve(cwd, v.db), ...(v.pki ? { pkiDir: resolve(cwd, v.pki) } : {}) }),
+  };
+}
+
+export function parseStatusArgs(argv: readonly string[], cwd = process.cwd()): Parsed<RegistrarStatusArgs> {
+  const v = parse(argv, { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values;
+  if (v.help) return { help: true, text: STATUS_HELP };
+  if (!v.db) fail('--db FILE is required');
+  return { help: false, value: Object.freeze({ dbPath: resolve(cwd, v.db), limit: int(v.limit, '--limit', 1, 10_000) ?? 20, json: v.json ?? false }) };
+}
+
+// --- value checks ------------------------------------------------------------------------------
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StackError('ERR_CONFIG', `cannot read ${what} ${path}: ${(e as Error).message}`, {}, e);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new StackError('ERR_CONFIG', `${what} ${path} is not JSON: ${(e as Error).message}`, {}, e);
+  }
+}
+
+function parseAllowList(v: unknown, where: string): string[] {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '' || s.length > 128)) {
+    fail(`${where} must be a JSON list of pledge serial numbers, e.g. ["PLEDGE-0001"]`);
+  }
+  return [...new Set(v as string[])];
+}
+
+function str(v: unknown, what: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') fail(`config file: "${what}" must be a string`);
+  return v;
+}
+
+function strList(v: unknown, what: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(`config file: "${what}" must be a list of non-empty strings`);
+  return v as string[];
+}
+
+function bool(v: unknown, what: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') fail(`config file: "${what}" must be true or false`);
+  return v;
+}
+
+function int(v: unknown, what: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
