@@ -182,9 +182,10 @@ export class BlockwiseLayer implements Layer {
       if (b1) szx = Math.min(szx, decodeBlockOption(b1, Opt.BLOCK1).szx);
     } else {
       let options = req.options;
-      if (req.blockSize !== undefined && (req.method === Code.GET || req.method === Code.FETCH) && !findOption(req, Opt.BLOCK2)) {
-        // Early negotiation (RFC 7959 §2.4): ask for our block size from the first block on.
-        options = sorted([...options, { number: Opt.BLOCK2, value: encodeBlockOption({ num: 0, more: false, szx }) }]);
+      if (req.blockSize !== undefined && !findOption(req, Opt.BLOCK2)) {
+        // Early negotiation (RFC 7959 §2.4): ask for our block size from the first response block
+        // on — for a POST too, whose answer (an ip with certificates) may be larger than a block.
+        options = sorted([...options, block2Hint(szx)]);
       }
       res = await next({ ...req, options });
     }
@@ -206,6 +207,8 @@ export class BlockwiseLayer implements Layer {
         const more = offset + chunk.length < body.length;
         const opts = [...base, { number: Opt.BLOCK1, value: encodeBlockOption({ num: offset / size, more, szx }) }];
         if (offset === 0) opts.push(uintOpt(Opt.SIZE1, body.length));
+        // With the last block, the size we want the response in (RFC 7959 §3.3, combined use).
+        if (!more && req.blockSize !== undefined && !findOption(req, Opt.BLOCK2)) opts.push(block2Hint(szx));
         const res = await next({ ...req, options: sorted(opts), payload: chunk });
         if (!more || res.code !== Code.CONTINUE) return res;
         const echo = findOption(res, Opt.BLOCK1);
@@ -272,6 +275,10 @@ export class BlockwiseLayer implements Layer {
 function lenientUint(m: { readonly options: readonly CoapOption[] }, n: number): number | undefined {
   const v = findOption(m, n);
   return v && v.length <= 4 ? uintOption(m, n) : undefined;
+}
+
+function block2Hint(szx: number): CoapOption {
+  return { number: Opt.BLOCK2, value: encodeBlockOption({ num: 0, more: false, szx }) };
 }
 
 function strip(req: ServerRequest): ServerRequest {

@@ -198,7 +198,7 @@ export class RegistrarJournal {
         }
       }
       return { entry: this.insert(input, now, now), isNew: true };
-    })();
+    }).immediate();
   }
 
   private insert(input: ReceiveInput, nextAttemptAt: number, now: number): JournalEntry {
@@ -244,7 +244,7 @@ export class RegistrarJournal {
         )
         .run(input.requestDer, input.requestNonce ?? null, input.upstreamDer ?? null, at, now, existing.id);
       return this.get(existing.id)!;
-    })();
+    }).immediate();
   }
 
   /**
@@ -273,9 +273,13 @@ export class RegistrarJournal {
     return (this.db.prepare('SELECT * FROM journal ORDER BY updated_at DESC, id DESC LIMIT ?').all(limit) as Row[]).map(toEntry);
   }
 
-  /** Runs `fn` as one SQLite transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` as one SQLite transaction (nested calls become savepoints). IMMEDIATE: the write
+   * lock is taken up front, so a read-then-write transaction waits (busy_timeout) for another
+   * process (e.g. `brski registrar import` beside `serve`) instead of failing with SQLITE_BUSY.
+   */
   atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   /** The connection, for stores that keep their tables in the same file (registrar-state.ts). */

@@ -1,0 +1,145 @@
+/**
+ * Configuration of `brski pledge`: the only code of the pledge role that reads argv. Everything
+ * it returns is validated and frozen.
+ */
+import { parseArgs } from 'node:util';
+import { szxForSize } from '../src/codec/coap/block-option.ts';
+import { parseCoapUri } from '../src/codec/coap/uri.ts';
+import { StackError } from '../src/core/errors.ts';
+import type { LogLevel } from '../src/core/logger.ts';
+import { RFC9482_CMP_PATH } from './coap-transfer.ts';
+
+export interface PledgeConfig {
+  readonly pkiDir: string;
+  /** The registrar URI as given. */
+  readonly registrar: string;
+  readonly host: string;
+  readonly port: number;
+  /** Uri-Path segments: .well-known/cmp or .well-known/cmp/p/<label>. */
+  readonly path: readonly string[];
+  readonly count: number;
+  /** The first pledge number (PLEDGE-<first>). */
+  readonly first: number;
+  readonly blockSize: number;
+  readonly stateDir: string;
+  readonly concurrency: number;
+  readonly timeoutSeconds: number;
+  readonly linkLoss: number;
+  readonly retryBaseMs: number;
+  readonly logLevel: LogLevel;
+  readonly jsonFile?: string;
+}
+
+export const PLEDGE_HELP = `usage: brski pledge --pki DIR --registrar URI --state DIR [options]
+
+Emulates pledges enrolling with BRSKI-AE over CMP over CoAP (RFC 9733, RFC 9483, RFC 9482):
+genm caCerts, genm certReqTemplate, ir signed with the IDevID (new key generated here),
+pollReq while waiting, ip, chain check to the domain root, certConf, pkiConf.
+
+  --pki DIR             test PKI from 'brski pki init' (pledges/PLEDGE-NNNN, domain/root-ca.pem)
+  --registrar URI       coap://HOST:PORT[/.well-known/cmp[/p/LABEL]]
+  --state DIR           per pledge: DIR/<serial>/{ldevid.pem,ldevid.key,chain.pem}, and
+                        transaction.json while waiting (a restarted run resumes it)
+  --count N             pledges to run (default 1)
+  --first K             the first pledge is PLEDGE-K (default 1)
+  --block-size N        CoAP block size for requests and responses: 16..1024 (default 64)
+  --concurrency C       pledges running at once (default: all)
+  --timeout S           give up on a pledge after S seconds (default 600)
+  --link-loss P         drop each datagram with probability P in each direction (default 0)
+  --retry-base MS       first backoff after a transport failure (default 1000)
+  --log-level L         debug|info|warn|error (default warn); JSON lines on stderr
+  --json FILE           write the per-pledge results as JSON
+Prints a progress line on stderr and a table on stdout.
+Exit status: 0 when every pledge is enrolled, 1 when one failed, 2 on usage errors.`;
+
+export type ParsedPledgeArgs = { readonly help: true } | { readonly help: false; readonly config: PledgeConfig };
+
+function fail(message: string): never {
+  throw new StackError('ERR_CONFIG', message);
+}
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: false,
+      options: {
+        pki: { type: 'string' },
+        registrar: { type: 'string' },
+        state: { type: 'string' },
+        count: { type: 'string' },
+        first: { type: 'string' },
+        'block-size': { type: 'string' },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        'link-loss': { type: 'string' },
+        'retry-base': { type: 'string' },
+        'log-level': { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true };
+  const int = (name: string, s: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    if (s === undefined) return dflt;
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < min || n > max) fail(`--${name} takes a whole number in ${min}..${max}, got '${s}'`);
+    return n;
+  };
+  if (!v.pki) fail('--pki DIR is required');
+  if (!v.registrar) fail('--registrar coap://HOST:PORT is required');
+  if (!v.state) fail('--state DIR is required');
+
+  let uri;
+  try {
+    uri = parseCoapUri(v.registrar);
+  } catch (e) {
+    fail(`--registrar: ${(e as Error).message}`);
+  }
+  if (uri.scheme !== 'coap') fail('--registrar: only coap:// is supported (no DTLS here)');
+  if (uri.query.length > 0) fail('--registrar: a query is not allowed');
+  const path = uri.path.length === 0 ? [...RFC9482_CMP_PATH] : [...uri.path];
+  const isCmpPath = path[0] === '.well-known' && path[1] === 'cmp' && (path.length === 2 || (path.length === 4 && path[2] === 'p' && path[3] !== ''));
+  if (!isCmpPath) fail(`--registrar: the path must be /.well-known/cmp or /.well-known/cmp/p/LABEL, got /${path.join('/')}`);
+
+  const count = int('count', v.count, 1, 1, 100_000);
+  const blockSize = int('block-size', v['block-size'], 64, 16, 1024);
+  try {
+    szxForSize(blockSize);
+  } catch {
+    fail(`--block-size must be one of 16, 32, 64, 128, 256, 512, 1024, got ${blockSize}`);
+  }
+  let linkLoss = 0;
+  if (v['link-loss'] !== undefined) {
+    linkLoss = Number(v['link-loss']);
+    if (!(linkLoss >= 0 && linkLoss < 1)) fail(`--link-loss takes a probability in [0, 1), got '${v['link-loss']}'`);
+  }
+  const logLevel = (v['log-level'] ?? 'warn') as LogLevel;
+  if (!LEVELS.includes(logLevel)) fail(`--log-level must be one of ${LEVELS.join(', ')}`);
+
+  const config: PledgeConfig = {
+    pkiDir: v.pki,
+    registrar: v.registrar,
+    host: uri.host,
+    port: uri.port,
+    path,
+    count,
+    first: int('first', v.first, 1, 1, 99_999),
+    blockSize,
+    stateDir: v.state,
+    concurrency: int('concurrency', v.concurrency, count, 1, 100_000),
+    timeoutSeconds: int('timeout', v.timeout, 600, 1, 7 * 24 * 3600),
+    linkLoss,
+    retryBaseMs: int('retry-base', v['retry-base'], 1000, 1, 3_600_000),
+    logLevel,
+    ...(v.json ? { jsonFile: v.json } : {}),
+  };
+  return { help: false, config: Object.freeze(config) };
+}
