@@ -18,8 +18,9 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { StackError, isStackError } from '../core/errors.ts';
 import { cryptoRandom, type Random } from '../core/random.ts';
 import { Block1Reassembler } from '../protocol/coap/block1-reassembly.ts';
+import { decodeOscoreOption } from '../protocol/oscore/oscore-option.ts';
 import { ExpiringMap } from '../protocol/coap/expiring-map.ts';
-import { peerKey } from '../transport/transport.ts';
+import { peerKey, type PeerAddress } from '../transport/transport.ts';
 import { response, type ClientNext, type ClientRequest, type CoapResponse, type Layer, type ServerNext, type ServerRequest } from './exchange.ts';
 
 export interface BlockwiseConfig {
@@ -46,8 +47,12 @@ export const BLOCKWISE_DEFAULTS: BlockwiseConfig = Object.freeze({
 
 /** Options that identify a request for Block1 reassembly (RFC 9175 §3.3 lists what may not differ). */
 const BLOCK1_KEY_OPTIONS = new Set<number>([Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.CONTENT_FORMAT, Opt.OSCORE, Opt.REQUEST_TAG]);
-/** Options that identify a representation for Block2 follow-ups. */
-const BLOCK2_KEY_OPTIONS = new Set<number>([Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.ACCEPT]);
+/**
+ * Options that identify a representation for Block2 follow-ups. Under OSCORE the Uri-* options
+ * are encrypted, so the sender's kid (not the Partial IV, which changes) keeps the responses of
+ * different security contexts from one address apart.
+ */
+const BLOCK2_KEY_OPTIONS = new Set<number>([Opt.URI_HOST, Opt.URI_PORT, Opt.URI_PATH, Opt.URI_QUERY, Opt.ACCEPT, Opt.OSCORE]);
 const TRANSFER_OPTIONS = new Set<number>([Opt.BLOCK1, Opt.BLOCK2, Opt.SIZE1, Opt.SIZE2]);
 
 interface CachedRepresentation {
@@ -64,6 +69,13 @@ export class BlockwiseLayer implements Layer {
   private readonly cache: ExpiringMap<string, CachedRepresentation>;
   /** Our Block1 uploads in progress per peer + resource, to add a Request-Tag to concurrent ones. */
   private readonly uploads = new Map<string, number>();
+  /** Peers that answered with block options (bounded; forgotten wholesale when full). */
+  private readonly blockwisePeers = new Set<string>();
+
+  private noteBlockwisePeer(peer: PeerAddress): void {
+    if (this.blockwisePeers.size >= 1024) this.blockwisePeers.clear();
+    this.blockwisePeers.add(peerKey(peer));
+  }
 
   constructor(
     config: Partial<BlockwiseConfig> = {},
@@ -182,13 +194,14 @@ export class BlockwiseLayer implements Layer {
       if (b1) szx = Math.min(szx, decodeBlockOption(b1, Opt.BLOCK1).szx);
     } else {
       let options = req.options;
-      if (req.blockSize !== undefined && !findOption(req, Opt.BLOCK2)) {
-        // Early negotiation (RFC 7959 §2.4): ask for our block size from the first response block
-        // on — for a POST too, whose answer (an ip with certificates) may be larger than a block.
-        options = sorted([...options, block2Hint(szx)]);
-      }
+      // Early negotiation (RFC 7959 §2.4): ask for our block size from the first response block on.
+      // For GET/FETCH always; for other methods only towards a peer known to do block-wise, as
+      // Block2 is critical and a server without it would answer 4.02.
+      const known = req.method === Code.GET || req.method === Code.FETCH || this.blockwisePeers.has(peerKey(req.peer));
+      if (req.blockSize !== undefined && known && !findOption(req, Opt.BLOCK2)) options = sorted([...options, block2Hint(szx)]);
       res = await next({ ...req, options });
     }
+    if (findOption(res, Opt.BLOCK1) || findOption(res, Opt.BLOCK2)) this.noteBlockwisePeer(req.peer);
     return this.download(req, res, szx, next);
   }
 
@@ -291,8 +304,21 @@ function sorted(options: CoapOption[]): CoapOption[] {
 
 function optionKey(options: readonly CoapOption[], which: ReadonlySet<number>): string {
   let k = '';
-  for (const o of options) if (which.has(o.number)) k += `${o.number}=${toHex(o.value)};`;
+  for (const o of options) {
+    if (!which.has(o.number)) continue;
+    k += `${o.number}=${o.number === Opt.OSCORE && which === BLOCK2_KEY_OPTIONS ? oscoreSenderKey(o.value) : toHex(o.value)};`;
+  }
   return k;
+}
+
+/** kid context and kid of an OSCORE option value (the Partial IV left out). */
+function oscoreSenderKey(value: Uint8Array): string {
+  try {
+    const o = decodeOscoreOption(value);
+    return `${o.kidContext ? toHex(o.kidContext) : ''}/${o.kid ? toHex(o.kid) : ''}`;
+  } catch {
+    return toHex(value);
+  }
 }
 
 /** A short ETag from the representation (FNV-1a over code and payload, plus the length). */

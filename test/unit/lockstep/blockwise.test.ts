@@ -200,6 +200,29 @@ describe('lockstep: block-wise server (RFC 7959)', () => {
     expect(Buffer.concat(parts)).to.deep.equal(Buffer.from(data));
   });
 
+  it('keeps Block2 follow-ups of two OSCORE senders at one address apart (kid in the key, not the Partial IV)', async () => {
+    blockwise = new BlockwiseLayer({ preferredBlockSize: 64 }, clock);
+    const passOscore = { name: 'oscore-stand-in', criticalOptions: [Opt.OSCORE] };
+    endpoint = new Endpoint(net.createTransport('10.0.0.1', 5683), [blockwise, passOscore], { clock }).setHandler(
+      new Router().add({ path: '/', prefix: true, methods: { [Code.POST]: (r) => response(Code.CHANGED, r.payload) } }).handle,
+    );
+    const a = body(150);
+    const b = body(150).map((x) => x ^ 0x5a);
+    // OSCORE option values: flags 0x09 = kid present + 1-byte Partial IV; PIV then kid.
+    const osc = (piv: number, kid: number): CoapMessage['options'][number] => opt(Opt.OSCORE, Uint8Array.of(0x09, piv, kid));
+    const send = async (o: CoapMessage['options'], payload: Uint8Array = new Uint8Array(0)): Promise<CoapMessage> => {
+      peer.send(endpoint.localAddress(), { type: CON, code: Code.POST, messageId: ++mid, token: Uint8Array.of(mid & 0xff), options: o, payload });
+      return (await peer.next()).msg;
+    };
+    const a0 = await send([osc(1, 0xa)], a);
+    const b0 = await send([osc(1, 0xb)], b);
+    expect(block(a0, Opt.BLOCK2)).to.deep.include({ num: 0, more: true });
+    const a1 = await send([osc(2, 0xa), opt(Opt.BLOCK2, encodeBlockOption({ num: 1, more: false, szx: 2 }))]);
+    const b1 = await send([osc(2, 0xb), opt(Opt.BLOCK2, encodeBlockOption({ num: 1, more: false, szx: 2 }))]);
+    expect(Buffer.concat([a0.payload, a1.payload])).to.deep.equal(Buffer.from(a.subarray(0, 128)));
+    expect(Buffer.concat([b0.payload, b1.payload])).to.deep.equal(Buffer.from(b.subarray(0, 128)));
+  });
+
   it('answers a POST Block2 follow-up it holds no response for with 4.08', async () => {
     start();
     peer.send(endpoint.localAddress(), {
