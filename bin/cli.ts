@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   ca: { module: '../ca/cli.ts', summary: 'operator RA/CA service (CMP over HTTP) and its operator commands' },
   registrar: { module: '../registrar/cli.ts', summary: 'registrar: CMP over CoAP, store-and-forward journal, offline export/import' },
   pledge: { module: '../pledge/cli.ts', summary: 'pledge emulator: N pledges enrolling over CoAP' },
+  proxy: { module: '../proxy/cli.ts', summary: 'join proxy: stateful or stateless (JPY) relay with pledge discovery' },
+  masa: { module: '../masa/cli.ts', summary: 'MASA: vouchers (COSE or CMS) over HTTPS, ownership, audit log' },
 };
 
 function usage(): string {
