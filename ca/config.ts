@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StackError } from '../src/core/errors.ts';
+import { isObject, readJsonObject } from '../src/core/json-file.ts';
 import type { LogLevel } from '../src/core/logger.ts';
 import { parseNameString } from '../src/pki/distinguished-name.ts';
 import { isKeyAlgorithm, type KeyAlgorithm } from '../src/pki/key-pair.ts';
@@ -314,26 +315,6 @@ export function parseListArgs(argv: readonly string[], cwd = process.cwd()): Par
 
 // --- value checks ------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readJsonObject(path: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `cannot read ${what} ${path}: ${(e as Error).message}`, {}, e);
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `${what} ${path} is not JSON: ${(e as Error).message}`, {}, e);
-  }
-  if (!isObject(v)) fail(`${what} ${path} must hold a JSON object`);
-  return v;
-}
 
 function readSecretFile(path: string): string {
   try {

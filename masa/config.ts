@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StackError } from '../src/core/errors.ts';
+import { isObject, readJsonObject } from '../src/core/json-file.ts';
 import type { LogLevel } from '../src/core/logger.ts';
 import { parseOwnerIdentity, SERIAL_PATTERN, type OwnerIdentity } from './owners.ts';
 
@@ -78,26 +79,6 @@ function fail(message: string): never {
 
 export type Parsed<T> = { readonly help: true; readonly text: string } | { readonly help: false; readonly value: T };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readJsonObject(path: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `cannot read ${what} ${path}: ${(e as Error).message}`, {}, e);
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `${what} ${path} is not JSON: ${(e as Error).message}`, {}, e);
-  }
-  if (!isObject(v)) fail(`${what} ${path} must hold a JSON object`);
-  return v;
-}
 
 function int(v: unknown, what: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;

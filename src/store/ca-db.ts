@@ -16,10 +16,10 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import Database from 'better-sqlite3';
+import { openDurable, storeError, type Db } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
-type Db = InstanceType<typeof Database>;
+
 
 /** States of a CMP transaction, as the responder names them. */
 export type CaTransactionState = 'waiting' | 'issued' | 'confirmed' | 'rejected' | 'revoked' | 'answered';
@@ -293,10 +293,6 @@ function approvalFromRow(r: ApprovalRow): Approval {
   });
 }
 
-function storeError(what: string, e: unknown): StackError {
-  return e instanceof StackError ? e : new StackError('ERR_STORE', `${what}: ${(e as Error)?.message ?? String(e)}`, {}, e);
-}
-
 export class CaDb {
   readonly path: string;
   private readonly db: Db;
@@ -313,25 +309,7 @@ export class CaDb {
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(path: string, opts: CaDbOptions = {}): CaDb {
-    let db: Db;
-    try {
-      db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-    } catch (e) {
-      throw storeError(`cannot open CA database ${path}`, e);
-    }
-    try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
-      if (!opts.readonly) {
-        const mode = db.pragma('journal_mode = WAL', { simple: true });
-        if (String(mode).toLowerCase() !== 'wal') throw new StackError('ERR_STORE', `${path}: WAL journal mode not available (got ${mode})`);
-      }
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, path, opts.readonly ?? false);
-    } catch (e) {
-      db.close();
-      throw storeError(`cannot prepare CA database ${path}`, e);
-    }
+    const db = openDurable(path, 'CA database', { ...opts, foreignKeys: true }, (d, readonly) => migrate(d, path, readonly));
     return new CaDb(path, db, opts.now ?? Date.now);
   }
 

@@ -14,10 +14,10 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import Database from 'better-sqlite3';
+import { openDurable, storeError, type Db } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
-type Db = InstanceType<typeof Database>;
+
 
 /** How an ownership began. */
 export type OwnerSource = 'sales' | 'first-claim' | 'transfer';
@@ -166,10 +166,6 @@ function checkHash(h: string): void {
   if (!SHA256_HEX.test(h)) throw new StackError('ERR_INVALID_ARGUMENT', `not a lower-case hex SHA-256: ${JSON.stringify(h.slice(0, 80))}`);
 }
 
-function storeError(what: string, e: unknown): StackError {
-  return e instanceof StackError ? e : new StackError('ERR_STORE', `${what}: ${(e as Error)?.message ?? String(e)}`, {}, e);
-}
-
 /** What setting an owner from the allow list did. */
 export type AddOwnerResult =
   | { readonly kind: 'added'; readonly owner: Owner }
@@ -195,24 +191,7 @@ export class MasaDb {
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(path: string, opts: MasaDbOptions = {}): MasaDb {
-    let db: Db;
-    try {
-      db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-    } catch (e) {
-      throw storeError(`cannot open MASA database ${path}`, e);
-    }
-    try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
-      if (!opts.readonly) {
-        const mode = db.pragma('journal_mode = WAL', { simple: true });
-        if (String(mode).toLowerCase() !== 'wal') throw new StackError('ERR_STORE', `${path}: WAL journal mode not available (got ${mode})`);
-      }
-      db.pragma('synchronous = FULL');
-      migrate(db, path, opts.readonly ?? false);
-    } catch (e) {
-      db.close();
-      throw storeError(`cannot prepare MASA database ${path}`, e);
-    }
+    const db = openDurable(path, 'MASA database', { ...opts }, (d, readonly) => migrate(d, path, readonly));
     return new MasaDb(path, db, opts.now ?? Date.now);
   }
 

@@ -1,0 +1,45 @@
+/**
+ * Opening a durable SQLite database the one way this project wants it (better-sqlite3@12): WAL
+ * journal, synchronous = FULL (a committed transaction survives kill -9 and power loss), a busy
+ * timeout for a second process on the same file (operator commands, offline import), and the
+ * caller's schema migration; every failure becomes ERR_STORE.
+ */
+import Database from 'better-sqlite3';
+import { StackError } from '../core/errors.ts';
+
+export type Db = Database.Database;
+
+export interface DurableOpenOptions {
+  readonly readonly?: boolean;
+  readonly busyTimeoutMs?: number;
+  readonly foreignKeys?: boolean;
+}
+
+export function storeError(what: string, e: unknown): StackError {
+  return e instanceof StackError ? e : new StackError('ERR_STORE', `${what}: ${(e as Error)?.message ?? String(e)}`, {}, e);
+}
+
+/** Opens `path` (created unless read-only), sets the pragmas and runs `migrate` on it. */
+export function openDurable(path: string, what: string, opts: DurableOpenOptions, migrate: (db: Db, readonly: boolean) => void): Db {
+  const readonly = opts.readonly ?? false;
+  let db: Db;
+  try {
+    db = new Database(path, { readonly, fileMustExist: readonly });
+  } catch (e) {
+    throw storeError(`cannot open ${what} ${path}`, e);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    if (!readonly) {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (String(mode).toLowerCase() !== 'wal') throw new StackError('ERR_STORE', `${path}: WAL journal mode not available (got ${mode})`);
+    }
+    db.pragma('synchronous = FULL');
+    if (opts.foreignKeys) db.pragma('foreign_keys = ON');
+    migrate(db, readonly);
+  } catch (e) {
+    db.close();
+    throw storeError(`cannot prepare ${what} ${path}`, e);
+  }
+  return db;
+}
