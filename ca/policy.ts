@@ -46,6 +46,8 @@ import {
   OID_EC_PUBLIC_KEY,
   OID_ED25519,
   OID_KP_CLIENT_AUTH,
+  OID_KP_CMC_RA,
+  readExtendedKeyUsage,
   OID_KP_SERVER_AUTH,
   OID_SECP256R1,
   OID_SECP384R1,
@@ -149,7 +151,10 @@ export class CaPolicy implements CmpResponderPolicy {
       return this.issuedDecision(parseCertificate(stored.der));
     }
 
-    const who = requesterSerial(req.requester);
+    // An RA that signs the request itself (e.g. the registrar turning an EST-oscore CSR into a
+    // p10cr, RFC 9483 §5.2.3.2) asserts the pledge it authenticated through the serialNumber of
+    // the requested subject; otherwise the requester's own serial number is authorized.
+    const who = actsForPledge(req) ? requestedSerial(req.subjectDer) : requesterSerial(req.requester);
     let oldCertificate: Certificate | undefined;
     if (req.bodyType === 'kur') {
       const old = this.checkKeyUpdate(req);
@@ -429,6 +434,24 @@ export class CaPolicy implements CmpResponderPolicy {
 }
 
 // --- helpers ---------------------------------------------------------------------------------
+
+/** The request is signed by an RA (id-kp-cmcRA) on its own key, not by the pledge. */
+function actsForPledge(req: CertRequestInfo): boolean {
+  const c = req.requester.certificate;
+  if (!c || req.requester.kind !== 'signature') return false;
+  try {
+    return (readExtendedKeyUsage(c) ?? []).includes(OID_KP_CMC_RA);
+  } catch {
+    return false;
+  }
+}
+
+/** The serialNumber attribute of a requested subject, if there is exactly one. */
+function requestedSerial(subjectDer: Uint8Array | undefined): string | undefined {
+  if (!subjectDer || subjectDer.length <= 2) return undefined;
+  const serials = nameAttributes(subjectDer).filter((a) => attributeOid(a.type) === OID_AT_SERIAL_NUMBER);
+  return serials.length === 1 ? serials[0]!.value : undefined;
+}
 
 /** The serial number a requester is authorized by. */
 export function requesterSerial(r: RequesterIdentity): string | undefined {

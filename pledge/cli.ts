@@ -56,6 +56,8 @@ export async function run(argv: string[]): Promise<number> {
       retryBaseMs: config.retryBaseMs,
       exchangeTimeoutMs: Math.min(EXCHANGE_TIMEOUT_MS, config.timeoutSeconds * 1000),
       trustAnchors: [pki.domain.rootCa.certificate],
+      security: config.security,
+      enroll: config.enroll,
     };
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   } catch (e) {

@@ -11,6 +11,7 @@ import { stringOpt, uintOpt, uintOption } from '../src/codec/coap/option-value.t
 import { fromUtf8 } from '../src/core/bytes.ts';
 import { StackError } from '../src/core/errors.ts';
 import type { Endpoint } from '../src/stack/endpoint.ts';
+import type { ClientRequest, CoapResponse } from '../src/stack/exchange.ts';
 import type { PeerAddress } from '../src/transport/transport.ts';
 
 export const RFC9482_CMP_PATH = ['.well-known', 'cmp'] as const;
@@ -25,6 +26,8 @@ export interface CoapCmpTarget {
   readonly blockSize: number;
   /** Upper bound for one exchange (all its blocks), ms. */
   readonly timeoutMs: number;
+  /** Sends the request another way than endpoint.request (e.g. over an OSCORE context). */
+  readonly send?: (req: ClientRequest) => Promise<CoapResponse>;
 }
 
 export function coapCmpTransfer(endpoint: Endpoint, t: CoapCmpTarget): (der: Uint8Array) => Promise<Uint8Array> {
@@ -34,7 +37,8 @@ export function coapCmpTransfer(endpoint: Endpoint, t: CoapCmpTarget): (der: Uin
     uintOpt(Opt.CONTENT_FORMAT, ContentFormat.PKIXCMP),
   ];
   return async (der) => {
-    const res = await endpoint.request({
+    const send = t.send ?? ((r: ClientRequest) => endpoint.request(r));
+    const res = await send({
       method: Code.POST,
       options,
       payload: der,

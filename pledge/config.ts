@@ -28,6 +28,10 @@ export interface PledgeConfig {
   readonly retryBaseMs: number;
   readonly logLevel: LogLevel;
   readonly jsonFile?: string;
+  /** 'oscore': EDHOC with the IDevID first, then every request over OSCORE. */
+  readonly security: 'none' | 'oscore';
+  /** 'cmp': BRSKI-AE with CMP; 'est': EST-oscore /sen (needs --security oscore). */
+  readonly enroll: 'cmp' | 'est';
 }
 
 export const PLEDGE_HELP = `usage: brski pledge --pki DIR --registrar URI --state DIR [options]
@@ -49,6 +53,11 @@ pollReq while waiting, ip, chain check to the domain root, certConf, pkiConf.
   --retry-base MS       first backoff after a transport failure (default 1000)
   --log-level L         debug|info|warn|error (default warn); JSON lines on stderr
   --json FILE           write the per-pledge results as JSON
+  --security S          none|oscore (default none): oscore runs EDHOC (RFC 9528) with the IDevID
+                        first, accepting a registrar whose certificate chains to the domain root
+                        (standing in for the voucher's pinned-domain-cert), then OSCORE
+  --enroll E            cmp|est (default cmp): est = EST-oscore (RFC 9148 /crts, then /sen with
+                        a PKCS#10 for a new P-256 key; 5.03 Max-Age honoured); needs --security oscore
 Prints a progress line on stderr and a table on stdout.
 Exit status: 0 when every pledge is enrolled, 1 when one failed, 2 on usage errors.`;
 
@@ -79,6 +88,8 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
         'retry-base': { type: 'string' },
         'log-level': { type: 'string' },
         json: { type: 'string' },
+        security: { type: 'string' },
+        enroll: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -105,7 +116,12 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
   }
   if (uri.scheme !== 'coap') fail('--registrar: only coap:// is supported (no DTLS here)');
   if (uri.query.length > 0) fail('--registrar: a query is not allowed');
-  const path = uri.path.length === 0 ? [...RFC9482_CMP_PATH] : [...uri.path];
+  const security = (v.security ?? 'none') as PledgeConfig['security'];
+  if (security !== 'none' && security !== 'oscore') fail(`--security must be none or oscore, got '${v.security}'`);
+  const enroll = (v.enroll ?? 'cmp') as PledgeConfig['enroll'];
+  if (enroll !== 'cmp' && enroll !== 'est') fail(`--enroll must be cmp or est, got '${v.enroll}'`);
+  if (enroll === 'est' && security !== 'oscore') fail('--enroll est needs --security oscore (EST-oscore)');
+  const path = uri.path.length === 0 || enroll === 'est' ? [...RFC9482_CMP_PATH] : [...uri.path];
   const isCmpPath = path[0] === '.well-known' && path[1] === 'cmp' && (path.length === 2 || (path.length === 4 && path[2] === 'p' && path[3] !== ''));
   if (!isCmpPath) fail(`--registrar: the path must be /.well-known/cmp or /.well-known/cmp/p/LABEL, got /${path.join('/')}`);
 
@@ -140,6 +156,8 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
     retryBaseMs: int('retry-base', v['retry-base'], 1000, 1, 3_600_000),
     logLevel,
     ...(v.json ? { jsonFile: v.json } : {}),
+    security,
+    enroll,
   };
   return { help: false, config: Object.freeze(config) };
 }

@@ -9,8 +9,18 @@ import type { Logger } from '../src/core/logger.ts';
 import type { PKIBodyType } from '../src/codec/cmp/index.ts';
 import { verifyChain, type Certificate, type PledgeCredential } from '../src/pki/index.ts';
 import { enrollPledge, type PledgeEnrollmentResult } from '../src/protocol/pledge/index.ts';
+import { Code } from '../src/codec/coap/numbers/codes.ts';
+import { Opt } from '../src/codec/coap/numbers/options.ts';
+import { stringOpt, uintOpt, uintOption } from '../src/codec/coap/option-value.ts';
+import type { CoapOption } from '../src/codec/coap/message.ts';
+import { SecurityContextRegistry } from '../src/protocol/oscore/context-registry.ts';
+import { enrollEst, type EstRequest, type EstResponse } from '../src/protocol/pledge/est-enrollment.ts';
 import { BlockwiseLayer } from '../src/stack/blockwise-layer.ts';
+import { establishOscore } from '../src/stack/edhoc-client.ts';
+import { x5chainJudge } from '../src/stack/edhoc-resource.ts';
 import { Endpoint } from '../src/stack/endpoint.ts';
+import type { ClientRequest, CoapResponse, Layer } from '../src/stack/exchange.ts';
+import { OscoreLayer } from '../src/stack/oscore-layer.ts';
 import { LinkEmulator } from '../src/transport/link-emulator.ts';
 import type { PeerAddress, Transport } from '../src/transport/transport.ts';
 import { UdpTransport } from '../src/transport/udp.ts';
@@ -35,6 +45,10 @@ export interface PledgeEmulatorConfig {
   readonly exchangeTimeoutMs: number;
   readonly trustAnchors: readonly Certificate[];
   readonly logger: Logger;
+  /** 'oscore': EDHOC with the IDevID, then every request over OSCORE (default 'none'). */
+  readonly security?: 'none' | 'oscore';
+  /** 'est': EST-oscore /sen instead of CMP (needs security 'oscore'; default 'cmp'). */
+  readonly enroll?: 'cmp' | 'est';
 }
 
 export type PledgeOutcome = 'enrolled' | 'existing' | 'failed';
@@ -105,7 +119,10 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
       const udp = await UdpTransport.bind({ host: isIP(cfg.peer.address) === 6 ? '::' : '0.0.0.0', port: 0, logger: log });
       const link: Transport = cfg.linkLoss > 0 ? new LinkEmulator(udp, { up: { loss: cfg.linkLoss }, down: { loss: cfg.linkLoss } }) : udp;
       counting = new CountingTransport(link);
-      endpoint = new Endpoint(counting, [new BlockwiseLayer({ preferredBlockSize: cfg.blockSize })], { logger: log });
+      const oscore = cfg.security === 'oscore';
+      const layers: Layer[] = [new BlockwiseLayer({ preferredBlockSize: cfg.blockSize })];
+      if (oscore) layers.push(new OscoreLayer({ contexts: new SecurityContextRegistry() }));
+      endpoint = new Endpoint(counting, layers, { logger: log });
       const ep = endpoint;
       const abort = new AbortController();
       const timedOut = new Promise<never>((_, reject) => {
@@ -115,6 +132,41 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
           reject(e);
         }, cfg.timeoutMs);
       });
+      // With --security oscore: EDHOC with the IDevID; the registrar is accepted when its
+      // certificate chains to the domain root (standing in for the voucher's pinned-domain-cert).
+      const channel = async (): Promise<((r: ClientRequest) => Promise<CoapResponse>) | undefined> => {
+        if (!oscore) return undefined;
+        const est = await establishOscore(ep, cfg.peer, {
+          credential: identity,
+          judgeResponder: x5chainJudge({ trustAnchors: cfg.trustAnchors }),
+          blockSize: cfg.blockSize,
+          timeoutMs: cfg.exchangeTimeoutMs,
+          signal: abort.signal,
+        });
+        log.info('OSCORE established', { registrar: est.peer.certificates[0]?.subject });
+        return (r) => est.request(r);
+      };
+      if (cfg.enroll === 'est') {
+        const estRun = (async () => {
+          const send = await channel();
+          if (!send) throw new StackError('ERR_CONFIG', 'EST-oscore needs security oscore');
+          return enrollEst({
+            identity,
+            exchange: (r) => send(estRequest(r, cfg)).then(estResponse),
+            trustAnchors: cfg.trustAnchors,
+            store,
+            signal: abort.signal,
+            logger: log,
+          });
+        })();
+        estRun.catch(() => {});
+        const r = await Promise.race([estRun, timedOut]);
+        polls = r.polls;
+        report = { ...base(), result: 'enrolled', ldevidSerial: r.certificate.serialNumber, keyAlgorithm: 'P-256' };
+        events.onDone?.(report);
+        return report;
+      }
+      const send = await Promise.race([channel(), timedOut]);
       const enrolling = enrollPledge({
         identity,
         registrar: cfg.registrar,
@@ -124,6 +176,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
           ...(cfg.uriHost ? { uriHost: cfg.uriHost } : {}),
           blockSize: cfg.blockSize,
           timeoutMs: cfg.exchangeTimeoutMs,
+          ...(send ? { send } : {}),
         }),
         trustAnchors: cfg.trustAnchors,
         store,
@@ -182,4 +235,26 @@ export async function runPledges(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, identities.length)) }, worker));
   return reports;
+}
+
+function estRequest(r: EstRequest, cfg: PledgeEmulatorConfig): ClientRequest {
+  const options: CoapOption[] = [
+    ...(cfg.uriHost ? [stringOpt(Opt.URI_HOST, cfg.uriHost)] : []),
+    ...r.path.split('/').filter(Boolean).map((s) => stringOpt(Opt.URI_PATH, s)),
+    ...(r.contentFormat !== undefined ? [uintOpt(Opt.CONTENT_FORMAT, r.contentFormat)] : []),
+    ...(r.accept !== undefined ? [uintOpt(Opt.ACCEPT, r.accept)] : []),
+  ];
+  return {
+    method: r.method === 'GET' ? Code.GET : Code.POST,
+    options,
+    payload: r.payload ?? new Uint8Array(0),
+    peer: cfg.peer,
+    confirmable: true,
+    blockSize: cfg.blockSize,
+    timeoutMs: cfg.exchangeTimeoutMs,
+  };
+}
+
+function estResponse(res: CoapResponse): EstResponse {
+  return { code: res.code, contentFormat: uintOption(res, Opt.CONTENT_FORMAT), maxAge: uintOption(res, Opt.MAX_AGE), payload: res.payload };
 }

@@ -18,6 +18,7 @@ import { uintOpt } from '../src/codec/coap/option-value.ts';
 import { PKIBODY_TYPES } from '../src/codec/cmp/index.ts';
 import type { Logger } from '../src/core/logger.ts';
 import type { LocalRa } from '../src/protocol/registrar/local-ra.ts';
+import { edhocPeer } from '../src/stack/edhoc-resource.ts';
 import { response, type CoapResponse } from '../src/stack/exchange.ts';
 import type { RoutedRequest, Router } from '../src/stack/router.ts';
 import { formatPeer } from '../src/transport/transport.ts';
@@ -70,9 +71,13 @@ export function installCmpResource(router: Router, o: CmpResourceOptions): void 
         }
         const t0 = now();
         const peer = formatPeer(req.peer);
-        const answer = await o.ra.handle(req.payload, { ...(route.label !== undefined ? { label: route.label } : {}), peer });
+        // Over OSCORE the CMP signer must be the pledge EDHOC authenticated (LocalRa checks).
+        const oscore = edhocPeer(req);
+        const oscorePeer = oscore && oscore.certificates.length > 0 ? { certificate: oscore.certificates[0]!, serialNumber: oscore.serialNumber } : undefined;
+        const answer = await o.ra.handle(req.payload, { ...(route.label !== undefined ? { label: route.label } : {}), peer, ...(oscorePeer ? { oscorePeer } : {}) });
         o.logger.info('cmp', {
           peer,
+          oscore: oscorePeer !== undefined,
           ...(route.label !== undefined ? { label: route.label } : {}),
           ...(route.operation !== undefined ? { operation: route.operation } : {}),
           request: peekBodyType(req.payload) ?? 'undecodable',

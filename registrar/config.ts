@@ -35,9 +35,17 @@ export interface RegistrarServeConfig {
   readonly cacheRefreshSeconds: number;
   /** Extra trust anchors (PEM files) for pledge IDevIDs, besides the manufacturer root. */
   readonly trustAnchorFiles: readonly string[];
+  /**
+   * The pledge leg: 'none' plain CoAP (CMP protection only); 'oscore' EDHOC + OSCORE required on
+   * every CMP and EST request; 'both' (the default) CMP with or without OSCORE (EST-oscore always needs it).
+   */
+  readonly security?: RegistrarSecurity;
   readonly logLevel: LogLevel;
   readonly verbose: boolean;
 }
+
+export type RegistrarSecurity = 'none' | 'oscore' | 'both';
+export const REGISTRAR_SECURITY: readonly RegistrarSecurity[] = ['none', 'oscore', 'both'];
 
 export interface RegistrarExportArgs {
   readonly dbPath: string;
@@ -61,7 +69,8 @@ export type Parsed<T> = { readonly help: true; readonly text: string } | { reado
 
 export const SERVE_HELP = `usage: brski registrar serve --pki DIR --ca-url URL [options]
 
-Registrar as Local RA: CMP over CoAP (RFC 9482) at /.well-known/cmp[/p/<label>][/<operation>],
+Registrar as Local RA: CMP over CoAP (RFC 9482) at /.well-known/cmp[/p/<label>][/<operation>]
+and EST-oscore (RFC 9148 over EDHOC + OSCORE) at /.well-known/est/*,
 store-and-forward to the RA/CA (CMP over HTTP, nested messages signed by the registrar).
 
   --config FILE           JSON file with any of the settings below (flags win)
@@ -81,6 +90,11 @@ store-and-forward to the RA/CA (CMP over HTTP, nested messages signed by the reg
   --local-certconf        acknowledge certConf locally and confirm upstream in the background
   --max-body N            largest CMP request in bytes (default 65536)
   --block-size N          largest block size (16..1024, default 1024)
+  --security S            none|oscore|both (default both): EDHOC at /.well-known/edhoc (IDevIDs
+                          chaining to the manufacturer root, allow list applied) and OSCORE;
+                          oscore: CMP only over OSCORE (else 4.01); both: CMP with or without;
+                          none: no EDHOC/OSCORE. EST-oscore (/.well-known/est/crts, sen, sren,
+                          att) is served whenever OSCORE is on, and only over OSCORE
   --log-level L           debug|info|warn|error (default info); JSON lines on stderr
   --verbose               trace every CoAP message on stderr
 Prints "ready coap://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
@@ -127,7 +141,7 @@ const LABEL = /^[A-Za-z0-9._~-]{1,64}$/;
 const KNOWN_KEYS = new Set([
   'pki', 'host', 'port', 'db', 'caUrl', 'label', 'allow', 'allowFile', 'allowAny', 'checkAfter', 'upstreamTimeoutMs', 'retryBaseMs',
   'retryMaxMs', 'localCertConf', 'maxBodyBytes', 'blockSize', 'maxOpenPerPledge', 'maxOpen', 'maxClockSkewSeconds',
-  'cacheRefreshSeconds', 'trustAnchors', 'logLevel', 'verbose',
+  'cacheRefreshSeconds', 'trustAnchors', 'security', 'logLevel', 'verbose',
 ]);
 
 function fail(message: string): never {
@@ -160,6 +174,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     'local-certconf': { type: 'boolean' },
     'max-body': { type: 'string' },
     'block-size': { type: 'string' },
+    security: { type: 'string' },
     'log-level': { type: 'string' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -220,6 +235,8 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
   const logLevel = (f['log-level'] ?? str(fromFile('logLevel'), 'logLevel') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) fail('--log-level must be debug, info, warn or error');
   const verbose = f.verbose ?? bool(fromFile('verbose'), 'verbose') ?? false;
+  const security = (f.security ?? str(fromFile('security'), 'security') ?? 'both') as RegistrarSecurity;
+  if (!REGISTRAR_SECURITY.includes(security)) fail(`--security must be none, oscore or both, got ${JSON.stringify(security)}`);
 
   const config: RegistrarServeConfig = {
     pkiDir,
@@ -242,6 +259,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     maxClockSkewSeconds,
     cacheRefreshSeconds,
     trustAnchorFiles: Object.freeze(trustAnchorFiles),
+    security,
     logLevel,
     verbose,
   };

@@ -9,10 +9,18 @@ import { StackError } from '../src/core/errors.ts';
 import { silentLogger, type Logger } from '../src/core/logger.ts';
 import { cryptoRandom, type Random } from '../src/core/random.ts';
 import { CMPCertificate, CaCertsValue, decodeAsn1, encodeAsn1 } from '../src/codec/cmp/index.ts';
-import { certificateDer, loadPki, parseCertificate, parseCertificates, type Certificate, type TestPki } from '../src/pki/index.ts';
+import { certificateDer, loadPki, parseCertificate, parseCertificates, readSubjectSerialNumber, type Certificate, type TestPki } from '../src/pki/index.ts';
 import { LocalRa, allowListAuthorizer, type Authorizer, type Upstream } from '../src/protocol/registrar/local-ra.ts';
+import { stringOptions } from '../src/codec/coap/option-value.ts';
+import { Opt } from '../src/codec/coap/numbers/options.ts';
+import { SecurityContextRegistry } from '../src/protocol/oscore/context-registry.ts';
+import { EstEnrollment } from '../src/protocol/registrar/est-enrollment.ts';
 import { BlockwiseLayer } from '../src/stack/blockwise-layer.ts';
+import { EdhocResource, x5chainCredential, x5chainJudge } from '../src/stack/edhoc-resource.ts';
 import { Endpoint, type Tracer } from '../src/stack/endpoint.ts';
+import { EST_ROOT, installEstResources } from '../src/stack/est-resources.ts';
+import type { Layer, ServerRequest } from '../src/stack/exchange.ts';
+import { OscoreLayer } from '../src/stack/oscore-layer.ts';
 import { Router } from '../src/stack/router.ts';
 import { RegistrarJournal } from '../src/store/registrar-journal.ts';
 import { RegistrarStateStore } from '../src/store/registrar-state.ts';
@@ -63,7 +71,22 @@ export interface RegistrarService {
   readonly store: RegistrarStore;
   readonly endpoint: Endpoint;
   readonly pki: TestPki;
+  /** The EDHOC responder (absent with --security none). */
+  readonly edhoc?: EdhocResource;
+  readonly oscore?: OscoreLayer;
   close(): Promise<void>;
+}
+
+/** Whether a request must come over OSCORE: EST always, CMP only with --security oscore. */
+export function oscoreRequired(security: 'oscore' | 'both'): (req: ServerRequest) => boolean {
+  const est = EST_ROOT.split('/').filter(Boolean);
+  return (req) => {
+    const path = stringOptions(req, Opt.URI_PATH);
+    if (path[0] !== '.well-known') return security === 'oscore';
+    if (path[1] === 'edhoc' || path[1] === 'core') return false;
+    if (path[1] === est[1]) return true;
+    return security === 'oscore';
+  };
 }
 
 export interface RegistrarServiceDeps {
@@ -128,8 +151,45 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
 
     transport = deps.transport ?? (await UdpTransport.bind({ host: config.host, port: config.port, logger, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 }));
     const blockwise = new BlockwiseLayer({ preferredBlockSize: config.blockSize, maxBodySize: config.maxBodyBytes }, clock, random);
-    const endpoint = new Endpoint(transport, [blockwise], { logger: logger.child({ component: 'coap' }), clock, random, ...(deps.tracer ? { tracer: deps.tracer } : {}) });
+    const layers: Layer[] = [blockwise];
     const router = new Router();
+    const security = config.security ?? 'both';
+    let edhoc: EdhocResource | undefined;
+    let oscore: OscoreLayer | undefined;
+    if (security !== 'none') {
+      // The pledge leg: EDHOC with the IDevID (chaining to a manufacturer root, on the allow list), then OSCORE.
+      const contexts = new SecurityContextRegistry({ maxContexts: Math.max(64, Math.min(config.maxOpen, 10_000)) });
+      const allowed = new Set(config.allow);
+      edhoc = new EdhocResource({
+        credential: x5chainCredential(registrar),
+        contexts,
+        judgeInitiator: x5chainJudge({
+          trustAnchors: [pki.manufacturer.rootCa.certificate, ...extraAnchors],
+          at: () => new Date(clock.now()),
+          requireSerialNumber: true,
+          check: (path) => {
+            if (config.allowAny) return true;
+            const serial = path[0] ? readSerial(path[0]) : undefined;
+            return serial !== undefined && allowed.has(serial) ? true : `pledge ${serial ?? '-'} is not on the registrar's allow list`;
+          },
+        }),
+        clock,
+        random,
+        logger: logger.child({ component: 'edhoc' }),
+      });
+      oscore = new OscoreLayer({ contexts, require: oscoreRequired(security), logger: logger.child({ component: 'oscore' }) });
+      layers.push(edhoc.combinedLayer(), oscore);
+      router.add(edhoc.resourceDef());
+      const est = new EstEnrollment(ra, { retryAfterSeconds: config.checkAfterSeconds, ...(config.label ? { label: config.label } : {}) });
+      const caCerts = [pki.domain.rootCa.certificate, pki.domain.issuingCa.certificate].map((c) => certificateDer(c));
+      installEstResources(router, {
+        caCertificates: () => uniqueDer(caCerts),
+        enroll: (csr, peer, req) =>
+          est.enroll(csr, { certificate: peer.certificates[0]!, serialNumber: peer.serialNumber }, { peer: formatPeer(req.peer) }),
+        logger: logger.child({ component: 'est' }),
+      });
+    }
+    const endpoint = new Endpoint(transport, layers, { logger: logger.child({ component: 'coap' }), clock, random, ...(deps.tracer ? { tracer: deps.tracer } : {}) });
     installCmpResource(router, { ra, maxBodyBytes: config.maxBodyBytes, logger: logger.child({ component: 'cmp' }), ...(config.label ? { label: config.label } : {}), now: () => clock.now() });
     endpoint.setHandler(router.handle);
     if (!deps.manual) ra.start();
@@ -142,6 +202,8 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
       store,
       endpoint,
       pki,
+      ...(edhoc ? { edhoc } : {}),
+      ...(oscore ? { oscore } : {}),
       async close() {
         if (closed) return;
         closed = true;
@@ -155,4 +217,18 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     store.close();
     throw e;
   }
+}
+
+function readSerial(c: Certificate): string | undefined {
+  try {
+    return readSubjectSerialNumber(c);
+  } catch {
+    return undefined;
+  }
+}
+
+function uniqueDer(list: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const d of list) if (!out.some((o) => Buffer.compare(o, d) === 0)) out.push(d);
+  return out;
 }

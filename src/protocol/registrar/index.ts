@@ -5,3 +5,4 @@
 export * from './lra.ts';
 export * from './messages.ts';
 export * from './local-ra.ts';
+export * from './est-enrollment.ts';

@@ -156,6 +156,23 @@ export interface HandleContext {
   readonly label?: string;
   /** The pledge's address, for the journal and logs. */
   readonly peer?: string;
+  /**
+   * The IDevID the request's OSCORE channel was authenticated with (EDHOC). When given, the CMP
+   * signer must be that pledge: the same certificate for ir/cr/p10cr, the same subject
+   * serialNumber for kur; otherwise notAuthorized.
+   */
+  readonly oscorePeer?: OscorePeerIdentity;
+  /**
+   * EST-oscore: the request is the registrar's own p10cr carrying a pledge's PKCS#10, signed by
+   * the registrar on behalf of this EDHOC-authenticated pledge (who is then the one authorized).
+   */
+  readonly onBehalfOf?: OscorePeerIdentity;
+}
+
+/** A pledge identity proven by EDHOC (its IDevID). */
+export interface OscorePeerIdentity {
+  readonly certificate: Certificate;
+  readonly serialNumber: string | undefined;
 }
 
 export interface OutboxReport {
@@ -216,6 +233,16 @@ export class LocalRa {
     this.backgroundTimeoutMs = opts.backgroundTimeoutMs ?? Math.max(opts.upstreamTimeoutMs, 10_000);
     this.retryBaseMs = opts.retryBaseMs ?? 2000;
     this.maxClockSkewMs = opts.maxClockSkewMs ?? 10 * 60 * 1000;
+  }
+
+  /** The registrar's signing credentials (EST-oscore builds its own requests with them). */
+  get registrarSigner(): RegistrarSigner {
+    return this.signerOrFail();
+  }
+
+  /** A transaction by transactionID, as the state store holds it. */
+  transaction(transactionId: Uint8Array): RegistrarTx | undefined {
+    return this.state.getTx(transactionId);
   }
 
   /** True while the last upstream exchange succeeded (undefined before the first). */
@@ -397,18 +424,31 @@ export class LocalRa {
       return this.answerRepeatedRequest(existing, msg, der);
     }
     // 1. Verify locally: a forged or untrusted request never reaches the CA.
-    const anchors = type === 'kur' ? this.opts.domainTrustAnchors : this.opts.pledgeTrustAnchors;
+    const onBehalf = ctx.onBehalfOf !== undefined;
+    const anchors = type === 'kur' || onBehalf ? this.opts.domainTrustAnchors : this.opts.pledgeTrustAnchors;
     const prot = this.verifyWith(msg, anchors) as Extract<ProtectionInfo, { kind: 'signature' }>;
+    if (onBehalf && (type !== 'p10cr' || !sameCertificate(prot.certificate, this.signerOrFail().certificate))) {
+      throw cmpFailure('ERR_CMP_PROTECTION', 'notAuthorized', 'a request on behalf of a pledge must be a p10cr signed by this registrar');
+    }
     let serialNumber: string | undefined;
     try {
-      serialNumber = readSubjectSerialNumber(prot.certificate);
+      serialNumber = onBehalf ? ctx.onBehalfOf!.serialNumber : readSubjectSerialNumber(prot.certificate);
     } catch {
       serialNumber = undefined;
+    }
+    if (ctx.oscorePeer && !onBehalf) {
+      const same =
+        type === 'kur'
+          ? serialNumber !== undefined && serialNumber === ctx.oscorePeer.serialNumber
+          : sameCertificate(prot.certificate, ctx.oscorePeer.certificate);
+      if (!same) {
+        throw cmpFailure('ERR_CMP_PROTECTION', 'notAuthorized', `the CMP signer (${serialNumber ?? 'no serialNumber'}) is not the pledge authenticated by EDHOC (${ctx.oscorePeer.serialNumber ?? '-'})`);
+      }
     }
     const label = this.opts.label ?? ctx.label;
     const auth = await this.opts.authorize({
       serialNumber,
-      certificate: prot.certificate,
+      certificate: onBehalf ? ctx.onBehalfOf!.certificate : prot.certificate,
       requestType: type,
       transactionId: tid,
       ...(label !== undefined ? { label } : {}),

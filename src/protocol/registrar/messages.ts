@@ -50,6 +50,7 @@ import {
   pkiConfBody,
   pollRepBody,
   pollReqBody,
+  p10crBody,
   responseKindFor,
   type CertRequestKind,
 } from '../cmp/message-builder.ts';
@@ -301,4 +302,32 @@ export function readCertResponse(msg: PKIMessage, certReqId?: number): CertRespo
     if (cert) return { kind: 'issued', certReqId: r.certReqId, status: r.status, certificateDer: cert.der };
   }
   return { kind: 'rejected', certReqId: r.certReqId, status: r.status };
+}
+
+// --- EST-oscore -----------------------------------------------------------------------------
+
+/**
+ * The registrar's own p10cr carrying a pledge's PKCS#10 (EST-oscore /sen, /sren): the pledge
+ * cannot sign CMP there, so the registrar signs on its behalf; freeText records the pledge the
+ * OSCORE channel was authenticated with. Implicit confirmation is asked for (EST has no certConf).
+ */
+export function ownP10cr(o: { transactionId: Uint8Array; csrDer: Uint8Array; onBehalfOf: string; label?: string }, s: RegistrarSigner): BuiltMessage {
+  const senderNonce = newNonce(s.random);
+  const header = buildHeader({
+    sender: directoryName(s.certificate),
+    messageTime: new Date(s.clock.now()),
+    transactionId: o.transactionId,
+    senderNonce,
+    implicitConfirm: true,
+    freeText: [`EST-oscore enrollment on behalf of pledge ${o.onBehalfOf} (IDevID authenticated by EDHOC)`],
+    ...(o.label ? { generalInfo: [certProfileInfo(o.label)] } : {}),
+  });
+  const msg = protectMessage(header, p10crBody(o.csrDer), protection(s), { random: s.random });
+  return { msg, der: encodePkiMessage(msg), senderNonce };
+}
+
+/** The registrar's certConf answering `answer` (a cert response to its own p10cr). */
+export function ownCertConfFor(answer: PKIMessage, certificate: Certificate, certReqId: number, s: RegistrarSigner): BuiltMessage {
+  const { body, pvno } = certConfBody({ certificate, certReqId });
+  return ownRequest(body, pvno, { transactionId: answer.header.transactionID!, recipNonce: answer.header.senderNonce!, recipient: answer.header.sender }, s);
 }

@@ -1,0 +1,2 @@
+export * from './certs-only.ts';
+export * from './multipart-core.ts';
