@@ -1,104 +1,111 @@
 /**
- * `npm run demo` (for now: the CoAP layer of the system, over an emulated 6LoWPAN-class link).
+ * `npm run demo`: BRSKI-AE enrollment end to end on loopback, each role its own process.
  *
- * 0. creates the test PKI in demo-out/pki if absent (`brski pki init`) and checks its chains;
- * 1. starts `brski coap serve` as its own process on loopback, serving a directory with a 5 KB
- *    file (a stand-in for a certificate chain);
- * 2. from this process, a client endpoint behind the link emulator (10% loss each way, 250 kbit/s,
- *    MAX_RETRANSMIT 6 as suits such a link,
- *    127-byte MTU) GETs it and POSTs 5 KB back in 64-byte blocks, checking bytes and SHA-256;
- * 3. with libcoap installed, coap-client-notls fetches the same file at 64-byte blocks;
- * 4. prints what happened: datagrams, bytes, retransmissions, losses, time.
- * Exits 0 only if every transfer returned the right bytes.
+ * 1. creates the test PKI in demo-out/pki if absent (`brski pki init --pledges 10`);
+ * 2. starts the registrar (`brski registrar serve`) while the operator RA/CA is still offline;
+ * 3. starts 10 emulated pledges (`brski pledge`, 64-byte CoAP blocks): each sends its
+ *    IDevID-signed CMP ir, the registrar journals it and answers *waiting*, the pledges poll;
+ * 4. brings the RA/CA up (`brski ca serve`) a few seconds later: the registrar's outbox forwards
+ *    the stored requests, the pledges collect their LDevIDs and confirm;
+ * 5. prints the pledges' table, the registrar's journal, libcoap's view of the registrar's
+ *    /.well-known/core, and where the files are.
+ * Exits 0 only when every pledge enrolled.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Code, formatCode } from '../src/codec/coap/numbers/codes.ts';
-import { pathOptions } from '../src/codec/coap/uri.ts';
-import { BlockwiseLayer } from '../src/stack/blockwise-layer.ts';
-import { Endpoint } from '../src/stack/endpoint.ts';
-import { LinkEmulator } from '../src/transport/link-emulator.ts';
-import { UdpTransport } from '../src/transport/udp.ts';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 
-const dir = mkdtempSync(join(tmpdir(), 'brski-demo-'));
-const root = join(dir, 'root');
-const file = randomBytes(5000);
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const PLEDGES = 10;
+const root = resolve('demo-out');
+const pkiDir = join(root, 'pki');
+const run = join(root, `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+mkdirSync(run, { recursive: true });
+const brski = [process.execPath, 'bin/brski'];
+const children: ChildProcess[] = [];
+const say = (s: string): void => void process.stdout.write(`demo: ${s}\n`);
 
-function startServer(): Promise<{ port: number; stop: () => void }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/brski', 'coap', 'serve', '--root', root, '--port', '0', '--block-size', '64', '--log-level', 'warn'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+function stopAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+/** Starts a role and resolves with the first match of `ready` in its stdout. */
+function start(name: string, args: string[], ready: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolveReady, reject) => {
+    const child = spawn(brski[0]!, [brski[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
-    child.stdout.on('data', (d: Buffer) => {
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready coap:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), stop: () => child.kill('SIGTERM') });
+      const m = ready.exec(out);
+      if (m) resolveReady(m);
     });
-    child.on('exit', (code) => reject(new Error(`brski coap serve exited with ${code}: ${out}`)));
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}\n${out}\n${err}`)));
   });
 }
 
-const rows: string[][] = [];
-let ok = true;
-const row = (what: string, good: boolean, detail: string): void => {
-  ok &&= good;
-  rows.push([what, good ? 'ok' : 'FAILED', detail]);
-};
+/** A free TCP port on loopback for the RA/CA, which starts later than the registrar needs its URL. */
+function freeTcpPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
 
-const pkiDir = join('demo-out', 'pki');
 if (!existsSync(join(pkiDir, 'pki.json'))) {
-  const r = spawnSync(process.execPath, ['bin/brski', 'pki', 'init', pkiDir, '--pledges', '5'], { encoding: 'utf8' });
+  const r = spawnSync(brski[0]!, [brski[1]!, 'pki', 'init', pkiDir, '--pledges', String(PLEDGES)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`brski pki init failed: ${r.stderr}`);
-  console.log(`demo: created the test PKI in ${pkiDir} (brski pki init --pledges 5)`);
+  say(`created the test PKI in ${pkiDir} (brski pki init --pledges ${PLEDGES})`);
 }
-const show = spawnSync(process.execPath, ['bin/brski', 'pki', 'show', pkiDir], { encoding: 'utf8' });
-row('test PKI: every certificate chain verifies', show.status === 0, show.stdout.trim().split('\n').at(-1) ?? '');
-mkdirSync(root, { recursive: true });
-writeFileSync(join(root, 'chain.der'), file);
-const server = await startServer();
-console.log(`demo: brski coap serve (pid separate) listening on udp 127.0.0.1:${server.port}, root ${root}`);
+const manifest = JSON.parse(readFileSync(join(pkiDir, 'pki.json'), 'utf8')) as { pledges?: unknown[] };
+const count = Math.min(PLEDGES, manifest.pledges?.length ?? 0);
+if (count === 0) throw new Error(`${pkiDir} has no pledges; remove it and run the demo again`);
 
-const link = new LinkEmulator(await UdpTransport.bind({ host: '127.0.0.1', port: 0 }), {
-  up: { loss: 0.1, rateBps: 250_000, mtu: 127, framePayload: 127 },
-  down: { loss: 0.1, rateBps: 250_000, mtu: 127, framePayload: 127 },
-});
-const client = new Endpoint(link, [new BlockwiseLayer({ preferredBlockSize: 64 })], { config: { ackTimeoutMs: 300, maxRetransmit: 6 } });
-const peer = { address: '127.0.0.1', port: server.port };
-try {
-  let t = performance.now();
-  const got = await client.request({ method: Code.GET, options: pathOptions('/chain.der'), payload: new Uint8Array(0), peer, confirmable: true, blockSize: 64 });
-  row('GET /chain.der, Block2 64 B, lossy link', formatCode(got.code) === '2.05' && sha(got.payload) === sha(file), `${formatCode(got.code)} ${got.payload.length} B in ${(performance.now() - t).toFixed(0)} ms`);
-  t = performance.now();
-  const up = randomBytes(5000);
-  const posted = await client.request({ method: Code.POST, options: pathOptions('/upload.bin'), payload: up, peer, confirmable: true, blockSize: 64 });
-  const answer = new TextDecoder().decode(posted.payload);
-  row('POST /upload.bin, Block1 64 B, lossy link', answer === sha(up) && sha(readFileSync(join(root, 'upload.bin'))) === sha(up), `${formatCode(posted.code)} sha256 ${answer.slice(0, 16)}… in ${(performance.now() - t).toFixed(0)} ms`);
-  const hasLibcoap = spawnSync('sh', ['-c', 'command -v coap-client-notls']).status === 0;
-  if (hasLibcoap) {
-    const out = join(dir, 'libcoap.der');
-    const r = spawnSync('coap-client-notls', ['-m', 'get', '-b', '64', '-o', out, `coap://127.0.0.1:${server.port}/chain.der`], { timeout: 30_000 });
-    const same = r.status === 0 && sha(readFileSync(out)) === sha(file);
-    row('libcoap coap-client-notls -b 64 GET', same, `exit ${r.status}`);
-  } else rows.push(['libcoap coap-client-notls -b 64 GET', 'skipped', 'libcoap3-bin not installed']);
-} catch (e) {
-  row('transfer', false, (e as Error).message);
-} finally {
-  await client.close();
-  server.stop();
+const caPort = await freeTcpPort();
+const caUrl = `http://127.0.0.1:${caPort}`;
+const reg = await start(
+  'registrar',
+  ['registrar', 'serve', '--pki', pkiDir, '--db', join(run, 'registrar.db'), '--port', '0', '--ca-url', caUrl, '--allow-any', '--check-after', '2', '--retry-base', '500', '--upstream-timeout', '1000', '--log-level', 'warn'],
+  /ready (coap:\/\/(\S+):(\d+))/,
+);
+const registrarUri = reg[1]!;
+say(`registrar listening on ${registrarUri} (CMP over CoAP, RFC 9482); the RA/CA at ${caUrl} is still offline`);
+
+say(`starting ${count} pledges at 64-byte blocks; they will be told to wait and poll`);
+const pledge = spawn(
+  brski[0]!,
+  [brski[1]!, 'pledge', '--pki', pkiDir, '--registrar', registrarUri, '--count', String(count), '--block-size', '64', '--state', join(run, 'pledges'), '--json', join(run, 'pledges.json'), '--timeout', '180', '--retry-base', '500', '--log-level', 'error'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+children.push(pledge);
+let table = '';
+pledge.stdout!.on('data', (d: Buffer) => (table += d.toString()));
+const pledgesDone = new Promise<number>((res) => pledge.on('exit', (code) => res(code ?? 1)));
+
+await new Promise((r) => setTimeout(r, 5000));
+await start('ca', ['ca', 'serve', '--pki', pkiDir, '--db', join(run, 'ca.db'), '--port', String(caPort), '--allow-any', '--log-level', 'warn'], /ready (http:\/\/\S+)/);
+say(`operator RA/CA up at ${caUrl} (CMP over HTTP); the registrar forwards what it stored`);
+
+const code = await pledgesDone;
+process.stdout.write(`\n${table}\n`);
+
+const status = spawnSync(brski[0]!, [brski[1]!, 'registrar', 'status', '--db', join(run, 'registrar.db'), '--limit', '5'], { encoding: 'utf8' });
+process.stdout.write(`registrar journal:\n${status.stdout}\n`);
+if (spawnSync('sh', ['-c', 'command -v coap-client-notls']).status === 0) {
+  const wk = spawnSync('coap-client-notls', ['-m', 'get', `${registrarUri}/.well-known/core?rt=ace.*`], { encoding: 'utf8', timeout: 10_000 });
+  process.stdout.write(`libcoap coap-client GET ${registrarUri}/.well-known/core?rt=ace.*:\n  ${wk.stdout.trim() || wk.stderr.trim()}\n\n`);
 }
-
-const c = link.counters;
-const s = client.stats;
-console.log('');
-const widths = [44, 8, 50];
-for (const r of [['transfer', 'result', 'detail'], ...rows]) console.log(r.map((x, i) => x.padEnd(widths[i]!)).join(' '));
-console.log('');
-console.log(`client link: up ${c.up.datagrams} datagrams / ${c.up.bytes} B (lost ${c.up.lost}), down ${c.down.datagrams} datagrams / ${c.down.bytes} B (lost ${c.down.lost}); retransmissions ${s.retransmissions}`);
-console.log(`files in ${root}`);
-console.log(ok ? 'demo: all transfers correct' : 'demo: FAILED');
-process.exit(ok ? 0 : 1);
+const issued = spawnSync(brski[0]!, [brski[1]!, 'ca', 'list', '--db', join(run, 'ca.db')], { encoding: 'utf8' });
+process.stdout.write(`RA/CA:\n${issued.stdout}\n`);
+say(`files: LDevIDs in ${join(run, 'pledges')}/<serial>/, databases and pledges.json in ${run}, PKI in ${pkiDir}`);
+say(code === 0 ? `all ${count} pledges enrolled` : `FAILED: the pledges exited with ${code}`);
+stopAll();
+process.exit(code === 0 ? 0 : 1);
