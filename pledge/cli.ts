@@ -58,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       trustAnchors: [pki.domain.rootCa.certificate],
       security: config.security,
       enroll: config.enroll,
+      voucher: config.voucher,
+      masaAnchor: pki.manufacturer.masa.certificate,
     };
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   } catch (e) {

@@ -32,6 +32,8 @@ export interface PledgeConfig {
   readonly security: 'none' | 'oscore';
   /** 'cmp': BRSKI-AE with CMP; 'est': EST-oscore /sen (needs --security oscore). */
   readonly enroll: 'cmp' | 'est';
+  /** Voucher exchange after EDHOC (see PledgeEmulatorConfig.voucher). */
+  readonly voucher: 'required' | 'auto' | 'off';
 }
 
 export const PLEDGE_HELP = `usage: brski pledge --pki DIR --registrar URI --state DIR [options]
@@ -58,6 +60,14 @@ pollReq while waiting, ip, chain check to the domain root, certConf, pkiConf.
                         (standing in for the voucher's pinned-domain-cert), then OSCORE
   --enroll E            cmp|est (default cmp): est = EST-oscore (RFC 9148 /crts, then /sen with
                         a PKCS#10 for a new P-256 key; 5.03 Max-Age honoured); needs --security oscore
+  --voucher             with --security oscore (and the default there): after EDHOC, a PVR signed
+                        with the IDevID (proximity-registrar-cert = the registrar's EDHOC cert) to
+                        /.well-known/brski/rv; the voucher must verify with manufacturer/masa.pem
+                        (the built-in MASA anchor), match nonce and serial, and its
+                        pinned-domain-cert must validate the registrar, then anchors enrollment.
+                        Given explicitly, a registrar without /rv is refused; by default such a
+                        registrar is accepted when it chains to domain/root-ca.pem
+  --no-voucher          no voucher exchange (registrar judged by domain/root-ca.pem)
 Prints a progress line on stderr and a table on stdout.
 Exit status: 0 when every pledge is enrolled, 1 when one failed, 2 on usage errors.`;
 
@@ -90,6 +100,8 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
         json: { type: 'string' },
         security: { type: 'string' },
         enroll: { type: 'string' },
+        voucher: { type: 'boolean' },
+        'no-voucher': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,6 +133,9 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
   const enroll = (v.enroll ?? 'cmp') as PledgeConfig['enroll'];
   if (enroll !== 'cmp' && enroll !== 'est') fail(`--enroll must be cmp or est, got '${v.enroll}'`);
   if (enroll === 'est' && security !== 'oscore') fail('--enroll est needs --security oscore (EST-oscore)');
+  if (v.voucher && v['no-voucher']) fail('--voucher and --no-voucher exclude each other');
+  if (v.voucher && security !== 'oscore') fail('--voucher needs --security oscore (the voucher is requested over OSCORE)');
+  const voucher: PledgeConfig['voucher'] = security !== 'oscore' || v['no-voucher'] ? 'off' : v.voucher ? 'required' : 'auto';
   const path = uri.path.length === 0 || enroll === 'est' ? [...RFC9482_CMP_PATH] : [...uri.path];
   const isCmpPath = path[0] === '.well-known' && path[1] === 'cmp' && (path.length === 2 || (path.length === 4 && path[2] === 'p' && path[3] !== ''));
   if (!isCmpPath) fail(`--registrar: the path must be /.well-known/cmp or /.well-known/cmp/p/LABEL, got /${path.join('/')}`);
@@ -158,6 +173,7 @@ export function parsePledgeArgs(argv: readonly string[]): ParsedPledgeArgs {
     ...(v.json ? { jsonFile: v.json } : {}),
     security,
     enroll,
+    voucher,
   };
   return { help: false, config: Object.freeze(config) };
 }

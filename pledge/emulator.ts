@@ -8,7 +8,9 @@ import { isStackError, StackError } from '../src/core/errors.ts';
 import type { Logger } from '../src/core/logger.ts';
 import type { PKIBodyType } from '../src/codec/cmp/index.ts';
 import { verifyChain, type Certificate, type PledgeCredential } from '../src/pki/index.ts';
-import { enrollPledge, type PledgeEnrollmentResult } from '../src/protocol/pledge/index.ts';
+import { enrollPledge, obtainVoucher, PledgeVoucherError, statusTelemetry, type PledgeEnrollmentResult, type RvAnswer } from '../src/protocol/pledge/index.ts';
+import { randomBytes } from 'node:crypto';
+import { ContentFormat } from '../src/codec/coap/numbers/content-formats.ts';
 import { Code } from '../src/codec/coap/numbers/codes.ts';
 import { Opt } from '../src/codec/coap/numbers/options.ts';
 import { stringOpt, uintOpt, uintOption } from '../src/codec/coap/option-value.ts';
@@ -49,6 +51,14 @@ export interface PledgeEmulatorConfig {
   readonly security?: 'none' | 'oscore';
   /** 'est': EST-oscore /sen instead of CMP (needs security 'oscore'; default 'cmp'). */
   readonly enroll?: 'cmp' | 'est';
+  /**
+   * With security 'oscore': 'required' a voucher (PVR to /.well-known/brski/rv) must pin the
+   * registrar; 'auto' the same, but a registrar without /rv (4.04) is accepted when its chain
+   * validates to trustAnchors; 'off' no voucher (registrar judged by trustAnchors). Default 'off'.
+   */
+  readonly voucher?: 'required' | 'auto' | 'off';
+  /** The pledge's built-in MASA trust anchor (the MASA signing certificate). */
+  readonly masaAnchor?: Certificate;
 }
 
 export type PledgeOutcome = 'enrolled' | 'existing' | 'failed';
@@ -72,6 +82,9 @@ export interface PledgeReport {
   readonly retransmissions: number;
   readonly largestDatagram: number;
   readonly messages?: readonly PKIBodyType[];
+  /** Bytes of the signed PVR sent and of the voucher received (COSE, as on the wire). */
+  readonly pvrBytes?: number;
+  readonly voucherBytes?: number;
   /** DER bytes of the CMP messages themselves (no CoAP framing, no retransmissions). */
   readonly cmpBytesSent?: number;
   readonly cmpBytesReceived?: number;
@@ -94,8 +107,10 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
   let endpoint: Endpoint | undefined;
   let timer: NodeJS.Timeout | undefined;
   let polls = 0;
+  let voucherSizes: { pvrBytes: number; voucherBytes: number } | undefined;
   const base = (): Omit<PledgeReport, 'result'> => ({
     serialNumber: serial,
+    ...(voucherSizes ?? {}),
     polls,
     resumed: false,
     retries: 0,
@@ -132,19 +147,60 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
           reject(e);
         }, cfg.timeoutMs);
       });
-      // With --security oscore: EDHOC with the IDevID; the registrar is accepted when its
-      // certificate chains to the domain root (standing in for the voucher's pinned-domain-cert).
+      // With --security oscore: EDHOC with the IDevID. Without a voucher the registrar is accepted
+      // when its certificate chains to the domain root from --pki; with one (cBRSKI §5.5) it is
+      // accepted provisionally, and the voucher's pinned-domain-cert decides and becomes the
+      // trust anchor of the enrollment.
+      const voucherMode = oscore ? (cfg.voucher ?? 'off') : 'off';
+      let trustAnchors: readonly Certificate[] = cfg.trustAnchors;
       const channel = async (): Promise<((r: ClientRequest) => Promise<CoapResponse>) | undefined> => {
         if (!oscore) return undefined;
         const est = await establishOscore(ep, cfg.peer, {
           credential: identity,
-          judgeResponder: x5chainJudge({ trustAnchors: cfg.trustAnchors }),
+          judgeResponder:
+            voucherMode === 'off'
+              ? x5chainJudge({ trustAnchors: cfg.trustAnchors })
+              : (c) => (c.certificates.length > 0 ? { accept: true } : { accept: false, unknownCredential: true, reason: 'the registrar sent no x5chain' }),
           blockSize: cfg.blockSize,
           timeoutMs: cfg.exchangeTimeoutMs,
           signal: abort.signal,
         });
         log.info('OSCORE established', { registrar: est.peer.certificates[0]?.subject });
-        return (r) => est.request(r);
+        const send = (r: ClientRequest): Promise<CoapResponse> => est.request(r);
+        if (voucherMode !== 'off') {
+          if (!cfg.masaAnchor) throw new StackError('ERR_CONFIG', 'the pledge has no MASA trust anchor for the voucher');
+          const post = (path: string, cf: number, payload: Uint8Array, accept?: number): Promise<CoapResponse> =>
+            send(brskiRequest(path, cf, payload, cfg, accept));
+          try {
+            const v = await obtainVoucher({
+              identity,
+              registrarChain: est.peer.certificates,
+              masaAnchor: cfg.masaAnchor,
+              nonce: new Uint8Array(randomBytes(16)),
+              postPvr: async (pvr): Promise<RvAnswer> => {
+                const res = await post('rv', ContentFormat.VOUCHER_COSE, pvr, ContentFormat.VOUCHER_COSE);
+                const contentFormat = uintOption(res, Opt.CONTENT_FORMAT);
+                const maxAge = uintOption(res, Opt.MAX_AGE);
+                return { code: res.code, payload: res.payload, ...(contentFormat !== undefined ? { contentFormat } : {}), ...(maxAge !== undefined ? { maxAge } : {}) };
+              },
+            });
+            voucherSizes = { pvrBytes: v.pvrBytes, voucherBytes: v.voucherBytes };
+            if (v.pinnedDomainCert) trustAnchors = [v.pinnedDomainCert];
+            log.info('voucher accepted', { pinned: v.pinnedDomainCert?.subject ?? 'public key', pvrBytes: v.pvrBytes, voucherBytes: v.voucherBytes });
+            await post('vs', ContentFormat.CBOR, statusTelemetry(true)).catch(() => undefined);
+          } catch (e) {
+            if (voucherMode === 'auto' && e instanceof PledgeVoucherError && e.failure === 'no-voucher-service') {
+              verifyChain(est.peer.certificates[0]!, est.peer.certificates.slice(1), cfg.trustAnchors);
+              log.warn('the registrar offers no voucher; accepted by the domain root from --pki');
+            } else {
+              if (e instanceof PledgeVoucherError && e.failure !== 'no-voucher-service' && e.failure !== 'unavailable') {
+                await post('vs', ContentFormat.CBOR, statusTelemetry(false, e.message)).catch(() => undefined);
+              }
+              throw e;
+            }
+          }
+        }
+        return send;
       };
       if (cfg.enroll === 'est') {
         const estRun = (async () => {
@@ -153,7 +209,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
           return enrollEst({
             identity,
             exchange: (r) => send(estRequest(r, cfg)).then(estResponse),
-            trustAnchors: cfg.trustAnchors,
+            trustAnchors,
             store,
             signal: abort.signal,
             logger: log,
@@ -178,7 +234,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
           timeoutMs: cfg.exchangeTimeoutMs,
           ...(send ? { send } : {}),
         }),
-        trustAnchors: cfg.trustAnchors,
+        trustAnchors,
         store,
         logger: log,
         timeoutMs: cfg.timeoutMs,
@@ -253,6 +309,16 @@ function estRequest(r: EstRequest, cfg: PledgeEmulatorConfig): ClientRequest {
     blockSize: cfg.blockSize,
     timeoutMs: cfg.exchangeTimeoutMs,
   };
+}
+
+function brskiRequest(name: string, cf: number, payload: Uint8Array, cfg: PledgeEmulatorConfig, accept?: number): ClientRequest {
+  const options: CoapOption[] = [
+    ...(cfg.uriHost ? [stringOpt(Opt.URI_HOST, cfg.uriHost)] : []),
+    ...['.well-known', 'brski', name].map((s) => stringOpt(Opt.URI_PATH, s)),
+    uintOpt(Opt.CONTENT_FORMAT, cf),
+    ...(accept !== undefined ? [uintOpt(Opt.ACCEPT, accept)] : []),
+  ];
+  return { method: Code.POST, options, payload, peer: cfg.peer, confirmable: true, blockSize: cfg.blockSize, timeoutMs: cfg.exchangeTimeoutMs };
 }
 
 function estResponse(res: CoapResponse): EstResponse {

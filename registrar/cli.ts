@@ -179,8 +179,10 @@ async function status(argv: string[]): Promise<number> {
     const phases = store.state.countTx();
     const rows = store.journal.recent(args.limit);
     const txs = store.state.recentTx(args.limit);
+    const { readBrskiRecords } = await import('./voucher-service.ts');
+    const brski = readBrskiRecords(store.state);
     if (args.json) {
-      out(JSON.stringify({ journal: counts, transactions: phases, recent: rows.map(rowJson), recentTransactions: txs.map(txJson) }, null, 2));
+      out(JSON.stringify({ journal: counts, transactions: phases, recent: rows.map(rowJson), recentTransactions: txs.map(txJson), pledges: brski }, null, 2));
       return 0;
     }
     out(`journal: ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -211,6 +213,25 @@ async function status(argv: string[]): Promise<number> {
         txs.map((t) => [toHex(t.transactionId).slice(0, 16), t.requestType, t.pledgeSerial ?? '', t.mode, t.phase, t.outcome ?? '', t.label ?? '', iso(t.updatedAt)]),
       ),
     );
+    const serials = Object.keys(brski).sort();
+    if (serials.length > 0) {
+      const tele = (t: { value: unknown } | undefined): string => {
+        if (!t) return '';
+        const v = t.value as { status?: unknown; reason?: unknown };
+        return `${v.status === true ? 'ok' : 'failed'}${v.reason ? ` (${String(v.reason).slice(0, 40)})` : ''}`;
+      };
+      out('');
+      out(`pledges with vouchers or telemetry (${serials.length})`);
+      out(
+        table(
+          ['pledge', 'voucher', 'bytes', 'refusal', 'voucher status', 'enroll status'],
+          serials.map((k) => {
+            const r = brski[k]!;
+            return [k, r.voucherAt ?? '', r.voucherBytes !== undefined ? String(r.voucherBytes) : '', (r.refusal ?? '').slice(0, 60), tele(r.voucherStatus), tele(r.enrollStatus)];
+          }),
+        ),
+      );
+    }
     return 0;
   } finally {
     store.close();

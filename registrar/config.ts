@@ -40,6 +40,10 @@ export interface RegistrarServeConfig {
    * every CMP and EST request; 'both' (the default) CMP with or without OSCORE (EST-oscore always needs it).
    */
   readonly security?: RegistrarSecurity;
+  /** Replaces the IDevIDs' id-pe-masa-url (the MASA base URL, e.g. https://127.0.0.1:9443). */
+  readonly masaUrl?: string;
+  /** CMP/EST enrollment only for pledges that got a voucher from this registrar. */
+  readonly requireVoucher?: boolean;
   readonly logLevel: LogLevel;
   readonly verbose: boolean;
 }
@@ -95,6 +99,12 @@ store-and-forward to the RA/CA (CMP over HTTP, nested messages signed by the reg
                           oscore: CMP only over OSCORE (else 4.01); both: CMP with or without;
                           none: no EDHOC/OSCORE. EST-oscore (/.well-known/est/crts, sen, sren,
                           att) is served whenever OSCORE is on, and only over OSCORE
+  --masa-url URL          MASA for every pledge instead of the IDevID's id-pe-masa-url
+                          (https://HOST:PORT[/.well-known/brski]). With --masa-url or
+                          --require-voucher the registrar serves /.well-known/brski/rv, /vs, /es
+                          (OSCORE only): PVR checked, RVR signed and sent to the MASA over HTTPS
+  --require-voucher       refuse CMP/EST enrollment (notAuthorized / 4.03) of a pledge that has
+                          not received a voucher through this registrar
   --log-level L           debug|info|warn|error (default info); JSON lines on stderr
   --verbose               trace every CoAP message on stderr
 Prints "ready coap://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
@@ -141,7 +151,7 @@ const LABEL = /^[A-Za-z0-9._~-]{1,64}$/;
 const KNOWN_KEYS = new Set([
   'pki', 'host', 'port', 'db', 'caUrl', 'label', 'allow', 'allowFile', 'allowAny', 'checkAfter', 'upstreamTimeoutMs', 'retryBaseMs',
   'retryMaxMs', 'localCertConf', 'maxBodyBytes', 'blockSize', 'maxOpenPerPledge', 'maxOpen', 'maxClockSkewSeconds',
-  'cacheRefreshSeconds', 'trustAnchors', 'security', 'logLevel', 'verbose',
+  'cacheRefreshSeconds', 'trustAnchors', 'security', 'masaUrl', 'requireVoucher', 'logLevel', 'verbose',
 ]);
 
 function fail(message: string): never {
@@ -175,6 +185,8 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     'max-body': { type: 'string' },
     'block-size': { type: 'string' },
     security: { type: 'string' },
+    'masa-url': { type: 'string' },
+    'require-voucher': { type: 'boolean' },
     'log-level': { type: 'string' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -237,6 +249,18 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
   const verbose = f.verbose ?? bool(fromFile('verbose'), 'verbose') ?? false;
   const security = (f.security ?? str(fromFile('security'), 'security') ?? 'both') as RegistrarSecurity;
   if (!REGISTRAR_SECURITY.includes(security)) fail(`--security must be none, oscore or both, got ${JSON.stringify(security)}`);
+  const masaUrl = f['masa-url'] ?? str(fromFile('masaUrl'), 'masaUrl');
+  if (masaUrl !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(masaUrl);
+    } catch {
+      u = undefined;
+    }
+    if (!u || u.protocol !== 'https:') fail(`--masa-url must be an https:// URL, got ${JSON.stringify(masaUrl)}`);
+  }
+  const requireVoucher = f['require-voucher'] ?? bool(fromFile('requireVoucher'), 'requireVoucher') ?? false;
+  if (requireVoucher && security === 'none') fail('--require-voucher needs --security oscore or both (vouchers are requested over OSCORE)');
 
   const config: RegistrarServeConfig = {
     pkiDir,
@@ -260,6 +284,8 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     cacheRefreshSeconds,
     trustAnchorFiles: Object.freeze(trustAnchorFiles),
     security,
+    ...(masaUrl !== undefined ? { masaUrl } : {}),
+    ...(requireVoucher ? { requireVoucher } : {}),
     logLevel,
     verbose,
   };

@@ -27,7 +27,9 @@ import { RegistrarStateStore } from '../src/store/registrar-state.ts';
 import { HttpCmpClient } from '../src/transport/http-cmp.ts';
 import { formatPeer, type Transport } from '../src/transport/transport.ts';
 import { UdpTransport } from '../src/transport/udp.ts';
+import { installBrskiResources } from '../src/stack/brski-resources.ts';
 import { installCmpResource } from './cmp-resource.ts';
+import { RegistrarVoucherService, type MasaClient } from './voucher-service.ts';
 import type { RegistrarServeConfig } from './config.ts';
 
 /** registrar_meta key: the domain trust anchors, for offline tools run without --pki. */
@@ -74,6 +76,8 @@ export interface RegistrarService {
   /** The EDHOC responder (absent with --security none). */
   readonly edhoc?: EdhocResource;
   readonly oscore?: OscoreLayer;
+  /** The voucher resources (with --masa-url or --require-voucher). */
+  readonly vouchers?: RegistrarVoucherService;
   close(): Promise<void>;
 }
 
@@ -104,6 +108,8 @@ export interface RegistrarServiceDeps {
   readonly tracer?: Tracer;
   /** Do not run the outbox and cache timers (tests drive them). */
   readonly manual?: boolean;
+  /** The link to the MASA (tests); default HTTPS with the registrar's TLS client credential. */
+  readonly masa?: MasaClient;
 }
 
 export async function startRegistrarService(config: RegistrarServeConfig, deps: RegistrarServiceDeps = {}): Promise<RegistrarService> {
@@ -129,6 +135,21 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     saveDomainAnchors(store.state, domainAnchors);
     const upstream = deps.upstream ?? (config.caUrl ? new HttpCmpClient({ url: config.caUrl }) : undefined);
     const registrar = pki.domain.registrar;
+    const security = config.security ?? 'both';
+    const vouchers =
+      security !== 'none' && (config.masaUrl !== undefined || config.requireVoucher)
+        ? new RegistrarVoucherService({
+            registrar,
+            domainRoot: pki.domain.rootCa.certificate,
+            masaTlsAnchors: [pki.manufacturer.rootCa.certificate, ...extraAnchors],
+            ...(config.masaUrl !== undefined ? { masaUrl: config.masaUrl } : {}),
+            state: store.state,
+            clock,
+            logger: logger.child({ component: 'brski' }),
+            retryAfterSeconds: Math.max(1, config.checkAfterSeconds),
+            ...(deps.masa ? { masa: deps.masa } : {}),
+          })
+        : undefined;
     const ra = new LocalRa({
       journal: store.journal,
       state: store.state,
@@ -136,7 +157,13 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
       pledgeTrustAnchors: [pki.manufacturer.rootCa.certificate, ...extraAnchors],
       domainTrustAnchors: domainAnchors,
       ...(upstream ? { upstream } : {}),
-      authorize: deps.authorize ?? allowListAuthorizer({ allowAny: config.allowAny, serials: config.allow }),
+      authorize:
+        deps.authorize ??
+        allowListAuthorizer({
+          allowAny: config.allowAny,
+          serials: config.allow,
+          ...(config.requireVoucher && vouchers ? { hasValidVoucher: (serial: string) => vouchers.hasVoucher(serial) } : {}),
+        }),
       checkAfterSeconds: config.checkAfterSeconds,
       upstreamTimeoutMs: config.upstreamTimeoutMs,
       retryBaseMs: config.retryBaseMs,
@@ -153,7 +180,6 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     const blockwise = new BlockwiseLayer({ preferredBlockSize: config.blockSize, maxBodySize: config.maxBodyBytes }, clock, random);
     const layers: Layer[] = [blockwise];
     const router = new Router();
-    const security = config.security ?? 'both';
     let edhoc: EdhocResource | undefined;
     let oscore: OscoreLayer | undefined;
     if (security !== 'none') {
@@ -188,6 +214,12 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
           est.enroll(csr, { certificate: peer.certificates[0]!, serialNumber: peer.serialNumber }, { peer: formatPeer(req.peer) }),
         logger: logger.child({ component: 'est' }),
       });
+      if (vouchers) {
+        installBrskiResources(router, {
+          requestVoucher: (pvr, peer) => vouchers.requestVoucher(pvr, peer),
+          status: (kind, payload, peer) => vouchers.status(kind, payload, peer),
+        });
+      }
     }
     const endpoint = new Endpoint(transport, layers, { logger: logger.child({ component: 'coap' }), clock, random, ...(deps.tracer ? { tracer: deps.tracer } : {}) });
     installCmpResource(router, { ra, maxBodyBytes: config.maxBodyBytes, logger: logger.child({ component: 'cmp' }), ...(config.label ? { label: config.label } : {}), now: () => clock.now() });
@@ -204,6 +236,7 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
       pki,
       ...(edhoc ? { edhoc } : {}),
       ...(oscore ? { oscore } : {}),
+      ...(vouchers ? { vouchers } : {}),
       async close() {
         if (closed) return;
         closed = true;

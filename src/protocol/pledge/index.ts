@@ -7,3 +7,4 @@ export * from './cert-req-template.ts';
 export * from './transaction-state.ts';
 export * from './pledge-enrollment.ts';
 export * from './est-enrollment.ts';
+export * from './voucher.ts';

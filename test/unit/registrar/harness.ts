@@ -67,7 +67,7 @@ import type { CoapResponse } from '../../../src/stack/exchange.ts';
 import { MemoryNetwork } from '../../../src/transport/memory.ts';
 import type { PeerAddress } from '../../../src/transport/transport.ts';
 import type { RegistrarServeConfig } from '../../../registrar/config.ts';
-import { startRegistrarService, type RegistrarService } from '../../../registrar/service.ts';
+import { startRegistrarService, type RegistrarService, type RegistrarServiceDeps } from '../../../registrar/service.ts';
 import { makeTempDir, type TempDir } from '../../helpers/files.ts';
 
 const HOUR = 3600_000;
@@ -279,6 +279,7 @@ export async function makeWorld(
   base: { dir: TempDir; pki: TestPki; foreign: TestPki },
   over: Partial<RegistrarServeConfig> = {},
   shared?: { clock: ManualClock; upstream: FakeUpstream; dbPath: string },
+  extraDeps: Partial<RegistrarServiceDeps> = {},
 ): Promise<World> {
   const clock = shared?.clock ?? new ManualClock(Date.now());
   const upstream = shared?.upstream ?? new FakeUpstream(base.pki);
@@ -314,6 +315,7 @@ export async function makeWorld(
     clock,
     logger: silentLogger,
     manual: true,
+    ...extraDeps,
   });
   const client = new Endpoint(network.createTransport('10.0.0.2'), [new BlockwiseLayer({ preferredBlockSize: 64 })]);
   const world: World = {
