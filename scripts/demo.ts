@@ -2,9 +2,13 @@
  * `npm run demo`: BRSKI-AE enrollment end to end on loopback, each role its own process.
  *
  * 1. creates the test PKI in demo-out/pki if absent (`brski pki init --pledges 10`);
- * 2. starts the registrar (`brski registrar serve`) while the operator RA/CA is still offline;
- * 3. starts 10 emulated pledges (`brski pledge`, 64-byte CoAP blocks): each sends its
- *    IDevID-signed CMP ir, the registrar journals it and answers *waiting*, the pledges poll;
+ * 2. starts the manufacturer's MASA (`brski masa serve --first-claim`) and the registrar
+ *    (`brski registrar serve --security oscore --require-voucher`) while the operator RA/CA is
+ *    still offline;
+ * 3. starts 10 emulated pledges (`brski pledge --security oscore`, 64-byte CoAP blocks): each runs
+ *    EDHOC with its IDevID, gets a voucher from the MASA through the registrar and checks it,
+ *    then sends its IDevID-signed CMP ir over OSCORE; the registrar journals it and answers
+ *    *waiting*, the pledges poll;
  * 4. brings the RA/CA up (`brski ca serve`) a few seconds later: the registrar's outbox forwards
  *    the stored requests, the pledges collect their LDevIDs and confirm;
  * 5. prints the pledges' table, the registrar's journal, libcoap's view of the registrar's
@@ -69,20 +73,32 @@ const manifest = JSON.parse(readFileSync(join(pkiDir, 'pki.json'), 'utf8')) as {
 const count = Math.min(PLEDGES, manifest.pledges?.length ?? 0);
 if (count === 0) throw new Error(`${pkiDir} has no pledges; remove it and run the demo again`);
 
+const masa = await start(
+  'masa',
+  ['masa', 'serve', '--pki', pkiDir, '--db', join(run, 'masa.db'), '--port', '0', '--first-claim', '--log-level', 'warn'],
+  /ready (https:\/\/\S+)/,
+);
+const masaUrl = masa[1]!;
+say(`MASA listening on ${masaUrl} (vouchers, first claim wins)`);
+
 const caPort = await freeTcpPort();
 const caUrl = `http://127.0.0.1:${caPort}`;
 const reg = await start(
   'registrar',
-  ['registrar', 'serve', '--pki', pkiDir, '--db', join(run, 'registrar.db'), '--port', '0', '--ca-url', caUrl, '--allow-any', '--check-after', '2', '--retry-base', '500', '--upstream-timeout', '1000', '--log-level', 'warn'],
+  [
+    'registrar', 'serve', '--pki', pkiDir, '--db', join(run, 'registrar.db'), '--port', '0', '--ca-url', caUrl, '--allow-any',
+    '--security', 'oscore', '--masa-url', masaUrl, '--require-voucher',
+    '--check-after', '2', '--retry-base', '500', '--upstream-timeout', '1000', '--log-level', 'warn',
+  ],
   /ready (coap:\/\/(\S+):(\d+))/,
 );
 const registrarUri = reg[1]!;
-say(`registrar listening on ${registrarUri} (CMP over CoAP, RFC 9482); the RA/CA at ${caUrl} is still offline`);
+say(`registrar listening on ${registrarUri} (EDHOC, OSCORE, vouchers, CMP over CoAP); the RA/CA at ${caUrl} is still offline`);
 
-say(`starting ${count} pledges at 64-byte blocks; they will be told to wait and poll`);
+say(`starting ${count} pledges at 64-byte blocks: EDHOC → voucher → CMP over OSCORE; they will be told to wait and poll`);
 const pledge = spawn(
   brski[0]!,
-  [brski[1]!, 'pledge', '--pki', pkiDir, '--registrar', registrarUri, '--count', String(count), '--block-size', '64', '--state', join(run, 'pledges'), '--json', join(run, 'pledges.json'), '--timeout', '180', '--retry-base', '500', '--log-level', 'error'],
+  [brski[1]!, 'pledge', '--pki', pkiDir, '--registrar', registrarUri, '--count', String(count), '--block-size', '64', '--security', 'oscore', '--voucher', '--state', join(run, 'pledges'), '--json', join(run, 'pledges.json'), '--timeout', '180', '--retry-base', '500', '--log-level', 'error'],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 children.push(pledge);
@@ -96,6 +112,8 @@ say(`operator RA/CA up at ${caUrl} (CMP over HTTP); the registrar forwards what 
 
 const code = await pledgesDone;
 process.stdout.write(`\n${table}\n`);
+// The registrar confirms upstream in the background after the pledge's certConf: give it a moment.
+await new Promise((r) => setTimeout(r, 1500));
 
 const status = spawnSync(brski[0]!, [brski[1]!, 'registrar', 'status', '--db', join(run, 'registrar.db'), '--limit', '5'], { encoding: 'utf8' });
 process.stdout.write(`registrar journal:\n${status.stdout}\n`);
