@@ -260,14 +260,15 @@ export async function serve(argv: string[]): Promise<number> {
   files.install(router);
   await files.refreshListing();
   endpoint.setHandler(router.handle);
+  // Signal handlers go in before the ready line, so a stop sent right after it is never missed.
+  const stopped = new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
   const local = transport.localAddress();
   process.stdout.write(`ready coap://${formatPeer(local)} root=${root}\n`);
   logger.info('listening', { address: local.address, port: local.port, root });
-  await new Promise<void>((done) => {
-    const stop = (): void => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   logger.info('stopping', { stats: endpoint.stats });
   await endpoint.close();
   return 0;
