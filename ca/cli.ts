@@ -4,6 +4,7 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { toHex } from '../src/core/bytes.ts';
+import { untilStopped } from '../bin/commands/until-stopped.ts';
 import { isStackError } from '../src/core/errors.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { CaDb, type Approval, type IssuedCertificate } from '../src/store/ca-db.ts';
@@ -60,6 +61,7 @@ async function serve(argv: string[]): Promise<number> {
   // Loaded here, so that the operator commands do not load the CMP stack.
   const { startCaService } = await import('./service.ts');
   const service = await startCaService(config, { logger });
+  const stopped = untilStopped();
   out(`ready ${service.url}`);
   logger.info('listening', {
     url: service.url,
@@ -69,10 +71,7 @@ async function serve(argv: string[]): Promise<number> {
     allowAny: config.allowAny,
     macSecret: config.secret !== undefined || Object.keys(config.secretsByRef).length > 0,
   });
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   logger.info('stopping', { stats: service.server.stats });
   await service.close();
   return 0;

@@ -3,6 +3,7 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { isStackError } from '../src/core/errors.ts';
+import { untilStopped } from '../bin/commands/until-stopped.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { MasaDb, type Owner } from '../src/store/masa-db.ts';
 import { MASA_HELP, parseOwnersArgs, parseServeConfig, type Parsed } from './config.ts';
@@ -52,6 +53,7 @@ async function serve(argv: string[]): Promise<number> {
   const logger = new JsonLogger((l) => process.stderr.write(l), config.logLevel, { service: 'brski-masa' });
   const { startMasaService } = await import('./service.ts');
   const service = await startMasaService(config, { logger });
+  const stopped = untilStopped();
   out(`ready ${service.url}`);
   logger.info('listening', {
     url: service.url,
@@ -61,10 +63,7 @@ async function serve(argv: string[]): Promise<number> {
     noncelessValidityDays: config.noncelessValidityDays,
     owners: service.db.listOwners().length,
   });
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   logger.info('stopping', { stats: service.server.stats });
   await service.close();
   return 0;

@@ -3,6 +3,7 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { untilStopped } from '../bin/commands/until-stopped.ts';
 import { toHex } from '../src/core/bytes.ts';
 import { StackError, isStackError } from '../src/core/errors.ts';
 import { JsonLogger, silentLogger } from '../src/core/logger.ts';
@@ -68,6 +69,7 @@ async function serve(argv: string[]): Promise<number> {
   const { startRegistrarService } = await import('./service.ts');
   const { stderrTracer } = await import('../bin/commands/trace.ts');
   const service = await startRegistrarService(config, { logger, ...(config.verbose ? { tracer: stderrTracer() } : {}) });
+  const stopped = untilStopped();
   out(`ready ${service.url}`);
   logger.info('listening', {
     url: service.url,
@@ -79,10 +81,7 @@ async function serve(argv: string[]): Promise<number> {
     allowed: config.allow.length,
     localCertConf: config.localCertConf,
   });
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   logger.info('stopping', { stats: service.endpoint.stats, journal: service.store.journal.counts() });
   await service.close();
   return 0;

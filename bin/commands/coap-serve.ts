@@ -22,6 +22,7 @@ import { Router, type RoutedRequest } from '../../src/stack/router.ts';
 import { formatPeer } from '../../src/transport/transport.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
 import { stderrTracer } from './trace.ts';
+import { untilStopped } from './until-stopped.ts';
 
 const HELP = `usage: brski coap serve --root DIR [options]
 
@@ -260,11 +261,7 @@ export async function serve(argv: string[]): Promise<number> {
   files.install(router);
   await files.refreshListing();
   endpoint.setHandler(router.handle);
-  // Signal handlers go in before the ready line, so a stop sent right after it is never missed.
-  const stopped = new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
+  const stopped = untilStopped();
   const local = transport.localAddress();
   process.stdout.write(`ready coap://${formatPeer(local)} root=${root}\n`);
   logger.info('listening', { address: local.address, port: local.port, root });
