@@ -16,7 +16,7 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import { openDurable, storeError, type Db } from './sqlite.ts';
+import { DurableStore, openDurable, type Db } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
 
@@ -293,16 +293,12 @@ function approvalFromRow(r: ApprovalRow): Approval {
   });
 }
 
-export class CaDb {
-  readonly path: string;
-  private readonly db: Db;
+export class CaDb extends DurableStore {
   private readonly now: () => number;
   private readonly stmt: ReturnType<CaDb['prepare']>;
-  private closed = false;
 
   private constructor(path: string, db: Db, now: () => number) {
-    this.path = path;
-    this.db = db;
+    super(path, db, 'CA database');
     this.now = now;
     this.stmt = this.prepare();
   }
@@ -311,29 +307,6 @@ export class CaDb {
   static open(path: string, opts: CaDbOptions = {}): CaDb {
     const db = openDurable(path, 'CA database', { ...opts, foreignKeys: true }, (d, readonly) => migrate(d, path, readonly));
     return new CaDb(path, db, opts.now ?? Date.now);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.db.close();
-  }
-
-  get isOpen(): boolean {
-    return !this.closed;
-  }
-
-  /** The journal mode and synchronous level of this connection (2 = FULL). */
-  durability(): { journalMode: string; synchronous: number } {
-    return {
-      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous: Number(this.db.pragma('synchronous', { simple: true })),
-    };
-  }
-
-  /** The schema version of the open file. */
-  schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   private prepare() {
@@ -382,20 +355,6 @@ export class CaDb {
       invDeleteLabel: db.prepare<[string]>('DELETE FROM inventory WHERE label = ?'),
       invAll: db.prepare<[], { label: string; pledge_serial: string; allowed: number }>('SELECT * FROM inventory ORDER BY label, pledge_serial'),
     };
-  }
-
-  private guard<T>(what: string, fn: () => T): T {
-    if (this.closed) throw new StackError('ERR_STORE', `${what}: the CA database ${this.path} is closed`);
-    try {
-      return fn();
-    } catch (e) {
-      throw storeError(what, e);
-    }
-  }
-
-  /** Runs fn in one BEGIN IMMEDIATE transaction (all or nothing, serialised across processes). */
-  private atomically<T>(what: string, fn: () => T): T {
-    return this.guard(what, () => this.db.transaction(fn).immediate());
   }
 
   // --- transactions (CmpTransactionStore) ---------------------------------------------------

@@ -14,7 +14,7 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import { openDurable, storeError, type Db } from './sqlite.ts';
+import { DurableStore, openDurable, type Db } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
 
@@ -175,16 +175,12 @@ export type AddOwnerResult =
 /** What a first claim did: won it, or found an owner already there. */
 export type ClaimResult = { readonly kind: 'claimed'; readonly owner: Owner } | { readonly kind: 'owned'; readonly owner: Owner };
 
-export class MasaDb {
-  readonly path: string;
-  private readonly db: Db;
+export class MasaDb extends DurableStore {
   private readonly now: () => number;
   private readonly stmt: ReturnType<MasaDb['prepare']>;
-  private closed = false;
 
   private constructor(path: string, db: Db, now: () => number) {
-    this.path = path;
-    this.db = db;
+    super(path, db, 'MASA database');
     this.now = now;
     this.stmt = this.prepare();
   }
@@ -193,24 +189,6 @@ export class MasaDb {
   static open(path: string, opts: MasaDbOptions = {}): MasaDb {
     const db = openDurable(path, 'MASA database', { ...opts }, (d, readonly) => migrate(d, path, readonly));
     return new MasaDb(path, db, opts.now ?? Date.now);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.db.close();
-  }
-
-  /** The journal mode and synchronous level of this connection (2 = FULL). */
-  durability(): { journalMode: string; synchronous: number } {
-    return {
-      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous: Number(this.db.pragma('synchronous', { simple: true })),
-    };
-  }
-
-  schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   private prepare() {
@@ -238,19 +216,6 @@ export class MasaDb {
       auditBySerial: db.prepare<[string, number], AuditRow>('SELECT * FROM audit_log WHERE serial = ? ORDER BY id DESC LIMIT ?'),
       auditCount: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE serial = ?'),
     };
-  }
-
-  private guard<T>(what: string, fn: () => T): T {
-    if (this.closed) throw new StackError('ERR_STORE', `${what}: the MASA database ${this.path} is closed`);
-    try {
-      return fn();
-    } catch (e) {
-      throw storeError(what, e);
-    }
-  }
-
-  private atomically<T>(what: string, fn: () => T): T {
-    return this.guard(what, () => this.db.transaction(fn).immediate());
   }
 
   owner(serial: string): Owner | undefined {

@@ -43,3 +43,55 @@ export function openDurable(path: string, what: string, opts: DurableOpenOptions
   }
   return db;
 }
+
+/**
+ * What the durable stores share: the open connection, closing, durability facts, and running a
+ * statement or an IMMEDIATE transaction with store errors that name the operation.
+ */
+export abstract class DurableStore {
+  private closed = false;
+
+  protected constructor(
+    readonly path: string,
+    protected readonly db: Db,
+    /** How messages name the store ("CA database"). */
+    private readonly what: string,
+  ) {}
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** The journal mode and synchronous level of this connection (2 = FULL). */
+  durability(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(this.db.pragma('synchronous', { simple: true })),
+    };
+  }
+
+  /** The schema version of the open file. */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  protected guard<T>(what: string, fn: () => T): T {
+    if (this.closed) throw new StackError('ERR_STORE', `${what}: the ${this.what} ${this.path} is closed`);
+    try {
+      return fn();
+    } catch (e) {
+      throw storeError(what, e);
+    }
+  }
+
+  /** Runs fn in one BEGIN IMMEDIATE transaction (all or nothing, serialised across processes). */
+  protected atomically<T>(what: string, fn: () => T): T {
+    return this.guard(what, () => this.db.transaction(fn).immediate());
+  }
+}
