@@ -4,54 +4,21 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { toHex } from '../src/core/bytes.ts';
+import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
 import { untilStopped } from '../bin/commands/until-stopped.ts';
-import { isStackError } from '../src/core/errors.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { CaDb, type Approval, type IssuedCertificate } from '../src/store/ca-db.ts';
-import { CA_HELP, parseDecisionArgs, parseListArgs, parseServeConfig, type Parsed } from './config.ts';
+import { CA_HELP, parseDecisionArgs, parseListArgs, parseServeConfig } from './config.ts';
 
-const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-export async function run(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'serve':
-        return await serve(rest);
-      case 'approve':
-      case 'reject':
-        return decide(cmd, rest);
-      case 'list':
-        return list(rest);
-      case 'process':
-        return await (await import('./process.ts')).runProcess(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        out(CA_HELP);
-        return cmd === undefined ? 2 : 0;
-      default:
-        err(`brski ca: unknown command '${cmd}'\n${CA_HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (isStackError(e, 'ERR_CONFIG')) {
-      err(`brski ca ${cmd}: ${e.message}`);
-      return 2;
-    }
-    err(`brski ca ${cmd}: ${isStackError(e) ? `${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e))}`);
-    return 1;
-  }
-}
-
-function helpOr<T>(p: Parsed<T>): T | undefined {
-  if (p.help) {
-    out(p.text);
-    return undefined;
-  }
-  return p.value;
+export function run(argv: string[]): Promise<number> {
+  return runSubcommands('ca', CA_HELP, {
+    serve,
+    approve: (a) => decide('approve', a),
+    reject: (a) => decide('reject', a),
+    list,
+    process: async (a) => (await import('./process.ts')).runProcess(a),
+  }, argv);
 }
 
 async function serve(argv: string[]): Promise<number> {

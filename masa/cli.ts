@@ -2,49 +2,18 @@
  * `brski masa <serve|owners>`: the MASA service and its operator commands.
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
-import { isStackError } from '../src/core/errors.ts';
+import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
 import { untilStopped } from '../bin/commands/until-stopped.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { MasaDb, type Owner } from '../src/store/masa-db.ts';
-import { MASA_HELP, parseOwnersArgs, parseServeConfig, type Parsed } from './config.ts';
+import { MASA_HELP, parseOwnersArgs, parseServeConfig } from './config.ts';
 
-const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-export async function run(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'serve':
-        return await serve(rest);
-      case 'owners':
-        return owners(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        out(MASA_HELP);
-        return cmd === undefined ? 2 : 0;
-      default:
-        err(`brski masa: unknown command '${cmd}'\n${MASA_HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (isStackError(e, 'ERR_CONFIG')) {
-      err(`brski masa ${cmd}: ${e.message}`);
-      return 2;
-    }
-    err(`brski masa ${cmd}: ${isStackError(e) ? `${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e))}`);
-    return 1;
-  }
-}
-
-function helpOr<T>(p: Parsed<T>): T | undefined {
-  if (p.help) {
-    out(p.text);
-    return undefined;
-  }
-  return p.value;
+export function run(argv: string[]): Promise<number> {
+  return runSubcommands('masa', MASA_HELP, {
+    serve,
+    owners,
+  }, argv);
 }
 
 async function serve(argv: string[]): Promise<number> {

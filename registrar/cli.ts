@@ -3,9 +3,10 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
 import { untilStopped } from '../bin/commands/until-stopped.ts';
 import { toHex } from '../src/core/bytes.ts';
-import { StackError, isStackError } from '../src/core/errors.ts';
+import { StackError } from '../src/core/errors.ts';
 import { JsonLogger, silentLogger } from '../src/core/logger.ts';
 import type { Certificate, TestPki } from '../src/pki/index.ts';
 import type { JournalEntry } from '../src/store/registrar-journal.ts';
@@ -16,50 +17,16 @@ import {
   parseImportArgs,
   parseServeConfig,
   parseStatusArgs,
-  type Parsed,
 } from './config.ts';
 
-const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-export async function run(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'serve':
-        return await serve(rest);
-      case 'export':
-        return await exportBatch(rest);
-      case 'import':
-        return await importBatch(rest);
-      case 'status':
-        return await status(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        out(REGISTRAR_HELP);
-        return cmd === undefined ? 2 : 0;
-      default:
-        err(`brski registrar: unknown command '${cmd}'\n${REGISTRAR_HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (isStackError(e, 'ERR_CONFIG')) {
-      err(`brski registrar ${cmd}: ${e.message}`);
-      return 2;
-    }
-    err(`brski registrar ${cmd}: ${isStackError(e) ? `${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e))}`);
-    return 1;
-  }
-}
-
-function helpOr<T>(p: Parsed<T>): T | undefined {
-  if (p.help) {
-    out(p.text);
-    return undefined;
-  }
-  return p.value;
+export function run(argv: string[]): Promise<number> {
+  return runSubcommands('registrar', REGISTRAR_HELP, {
+    serve,
+    export: exportBatch,
+    import: importBatch,
+    status,
+  }, argv);
 }
 
 async function serve(argv: string[]): Promise<number> {
