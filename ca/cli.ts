@@ -4,8 +4,8 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { toHex } from '../src/core/bytes.ts';
-import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
-import { untilStopped } from '../bin/commands/until-stopped.ts';
+import { err, helpOr, out, runSubcommands } from '../cli/subcommands.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { CaDb, type Approval, type IssuedCertificate } from '../src/store/ca-db.ts';
 import { CA_HELP, parseDecisionArgs, parseListArgs, parseServeConfig } from './config.ts';

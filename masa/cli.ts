@@ -2,8 +2,8 @@
  * `brski masa <serve|owners>`: the MASA service and its operator commands.
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
-import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
-import { untilStopped } from '../bin/commands/until-stopped.ts';
+import { err, helpOr, out, runSubcommands } from '../cli/subcommands.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { MasaDb, type Owner } from '../src/store/masa-db.ts';
 import { MASA_HELP, parseOwnersArgs, parseServeConfig } from './config.ts';

@@ -3,8 +3,8 @@
  * Exit codes: 0 done, 1 failed, 2 usage or configuration error.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { err, helpOr, out, runSubcommands } from '../bin/commands/subcommands.ts';
-import { untilStopped } from '../bin/commands/until-stopped.ts';
+import { err, helpOr, out, runSubcommands } from '../cli/subcommands.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 import { toHex } from '../src/core/bytes.ts';
 import { StackError } from '../src/core/errors.ts';
 import { JsonLogger, silentLogger } from '../src/core/logger.ts';
@@ -34,7 +34,7 @@ async function serve(argv: string[]): Promise<number> {
   if (!config) return 0;
   const logger = new JsonLogger((l) => process.stderr.write(l), config.logLevel, { service: 'brski-registrar' });
   const { startRegistrarService } = await import('./service.ts');
-  const { stderrTracer } = await import('../bin/commands/trace.ts');
+  const { stderrTracer } = await import('../cli/trace.ts');
   const service = await startRegistrarService(config, { logger, ...(config.verbose ? { tracer: stderrTracer() } : {}) });
   const stopped = untilStopped();
   out(`ready ${service.url}`);

@@ -4,7 +4,7 @@ import { join, relative, dirname, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const rank = { 'src/core': 0, 'src/codec': 1, 'src/pki': 1, 'src/protocol': 2, 'src/transport': 2, 'src/store': 2, 'src/stack': 3 };
-const roles = ['proxy', 'registrar', 'pledge', 'masa', 'ca', 'bin'];
+const roles = ['proxy', 'registrar', 'pledge', 'masa', 'ca', 'bin', 'cli'];
 
 function layerOf(file) {
   const rel = relative(root, file);

@@ -21,8 +21,8 @@ import { response, type CoapResponse } from '../../src/stack/exchange.ts';
 import { Router, type RoutedRequest } from '../../src/stack/router.ts';
 import { formatPeer } from '../../src/transport/transport.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
-import { stderrTracer } from './trace.ts';
-import { untilStopped } from './until-stopped.ts';
+import { stderrTracer } from '../../cli/trace.ts';
+import { untilStopped } from '../../cli/until-stopped.ts';
 
 const HELP = `usage: brski coap serve --root DIR [options]
 

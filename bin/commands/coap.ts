@@ -15,7 +15,7 @@ import { BlockwiseLayer } from '../../src/stack/blockwise-layer.ts';
 import { Endpoint } from '../../src/stack/endpoint.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
 import { serve } from './coap-serve.ts';
-import { stderrTracer } from './trace.ts';
+import { stderrTracer } from '../../cli/trace.ts';
 
 const CLIENT_HELP = `usage: brski coap <get|post|put|delete> <coap://host[:port]/path[?query]> [options]
        brski coap serve --root DIR [--port N] [options]   (brski coap serve --help)

@@ -1,8 +1,9 @@
 /**
+ * (cli/ holds what the command lines of every role share; roles and bin/ import it, src/ never.)
  * The shape every `brski <role> <command>` shares: dispatch, help, and exit codes (0 done,
  * 1 failed, 2 usage or configuration error), with typed errors printed as "CODE: message".
  */
-import { isStackError } from '../../src/core/errors.ts';
+import { isStackError } from '../src/core/errors.ts';
 
 export const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 export const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
