@@ -30,6 +30,7 @@ async function serve(argv: string[]): Promise<number> {
     pki: config.pkiDir,
     firstClaim: config.firstClaim,
     noncelessValidityDays: config.noncelessValidityDays,
+    noncelessValiditySeconds: config.noncelessValiditySeconds ?? null,
     owners: service.db.listOwners().length,
   });
   await stopped;

@@ -20,6 +20,8 @@ export interface MasaServeConfig {
   readonly owners: Readonly<Record<string, OwnerIdentity>>;
   readonly firstClaim: boolean;
   readonly noncelessValidityDays: number;
+  /** Replaces noncelessValidityDays when set (short lifetimes for tests and demos). */
+  readonly noncelessValiditySeconds?: number;
   readonly maxAuditEvents: number;
   readonly maxBodyBytes: number;
   readonly requestTimeoutMs: number;
@@ -43,6 +45,7 @@ MASA (RFC 8995 §5.5–5.8, cBRSKI §6): HTTPS, TLS client authentication reques
   --first-claim                  an unowned pledge goes to the first domain that asks with a
                                  verified, nonced, proximity voucher-request
   --nonceless-validity-days N    lifetime of nonceless vouchers (default 14)
+  --nonceless-validity-seconds N the same in seconds (replaces the days; for tests and demos)
   --max-body N                   largest request body in bytes (default 65536)
   --log-level L                  debug|info|warn|error (default info); JSON lines on stderr
 Prints "ready https://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
@@ -126,6 +129,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
         owners: { type: 'string' },
         'first-claim': { type: 'boolean' },
         'nonceless-validity-days': { type: 'string' },
+        'nonceless-validity-seconds': { type: 'string' },
         'max-body': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -139,7 +143,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
 
   const fileDir = f.config ? dirname(resolve(cwd, f.config)) : cwd;
   const file = f.config ? readJsonObject(resolve(cwd, f.config), 'config file') : {};
-  const known = new Set(['pki', 'host', 'port', 'db', 'owners', 'ownersFile', 'firstClaim', 'noncelessValidityDays', 'maxAuditEvents', 'maxBodyBytes', 'requestTimeoutMs', 'logLevel']);
+  const known = new Set(['pki', 'host', 'port', 'db', 'owners', 'ownersFile', 'firstClaim', 'noncelessValidityDays', 'noncelessValiditySeconds', 'maxAuditEvents', 'maxBodyBytes', 'requestTimeoutMs', 'logLevel']);
   for (const k of Object.keys(file)) if (!known.has(k)) fail(`config file: unknown setting "${k}"`);
   const filePath = (k: string): string | undefined => {
     const v = str(file[k], k);
@@ -163,6 +167,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
 
   const firstClaim = f['first-claim'] ?? bool(file.firstClaim, 'firstClaim') ?? false;
   const noncelessValidityDays = int(f['nonceless-validity-days'] ?? file.noncelessValidityDays, '--nonceless-validity-days', 1, 3650) ?? DEFAULTS.noncelessValidityDays;
+  const noncelessValiditySeconds = int(f['nonceless-validity-seconds'] ?? file.noncelessValiditySeconds, '--nonceless-validity-seconds', 1, 3650 * 86_400);
   const maxAuditEvents = int(file.maxAuditEvents, 'maxAuditEvents', 1, 100_000) ?? DEFAULTS.maxAuditEvents;
   const maxBodyBytes = int(f['max-body'] ?? file.maxBodyBytes, '--max-body', 1024, 16 << 20) ?? DEFAULTS.maxBodyBytes;
   const requestTimeoutMs = int(file.requestTimeoutMs, 'requestTimeoutMs', 1000, 600_000) ?? DEFAULTS.requestTimeoutMs;
@@ -179,6 +184,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
       owners: Object.freeze(owners),
       firstClaim,
       noncelessValidityDays,
+      ...(noncelessValiditySeconds !== undefined ? { noncelessValiditySeconds } : {}),
       maxAuditEvents,
       maxBodyBytes,
       requestTimeoutMs,

@@ -50,7 +50,9 @@ export async function startMasaService(config: MasaServeConfig, deps: { logger?:
     const authority = new MasaVoucherAuthority({
       credentials: masaCredentialsFromPki(pki),
       db,
-      policy: { firstClaim: config.firstClaim, noncelessValidityDays: config.noncelessValidityDays, maxAuditEvents: config.maxAuditEvents },
+      policy: { firstClaim: config.firstClaim, noncelessValidityDays: config.noncelessValidityDays,
+        ...(config.noncelessValiditySeconds !== undefined ? { noncelessValidityMs: config.noncelessValiditySeconds * 1000 } : {}),
+        maxAuditEvents: config.maxAuditEvents },
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
     const tls = pki.manufacturer.masaTls;

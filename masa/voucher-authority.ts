@@ -100,6 +100,8 @@ export interface MasaPolicy {
   readonly firstClaim: boolean;
   /** Lifetime of nonceless vouchers. */
   readonly noncelessValidityDays: number;
+  /** Replaces noncelessValidityDays when set. */
+  readonly noncelessValidityMs?: number;
   /** Most events in one audit-log response (older ones are counted as "arbitrary" truncation). */
   readonly maxAuditEvents: number;
 }
@@ -445,7 +447,7 @@ export class MasaVoucherAuthority {
     const assertion: Assertion = nonced ? (proximity ? 'proximity' : 'logged') : owner.source === 'first-claim' ? 'logged' : 'verified';
     let expiresOn: string | undefined;
     if (!nonced) {
-      const until = Math.min(now.getTime() + this.policy.noncelessValidityDays * DAY_MS, pinned.notAfter.getTime());
+      const until = Math.min(now.getTime() + (this.policy.noncelessValidityMs ?? this.policy.noncelessValidityDays * DAY_MS), pinned.notAfter.getTime());
       if (until <= now.getTime()) throw new Refusal(403, `the certificate to pin (${pinned.subject}) has expired`);
       expiresOn = formatDateAndTime(new Date(until));
     }

@@ -37,7 +37,7 @@ async function serve(argv: string[]): Promise<number> {
   const { stderrTracer } = await import('../cli/trace.ts');
   const service = await startRegistrarService(config, { logger, ...(config.verbose ? { tracer: stderrTracer() } : {}) });
   const stopped = untilStopped();
-  out(`ready ${service.url}`);
+  out(`ready ${service.url}${service.jpyUrl ? ` ${service.jpyUrl}` : ''}`);
   logger.info('listening', {
     url: service.url,
     db: config.dbPath,
@@ -47,6 +47,9 @@ async function serve(argv: string[]): Promise<number> {
     allowAny: config.allowAny,
     allowed: config.allow.length,
     localCertConf: config.localCertConf,
+    jpy: service.jpyUrl ?? null,
+    prefetch: config.prefetch?.length ?? 0,
+    auditPolicy: config.auditPolicy ?? 'warn',
   });
   await stopped;
   logger.info('stopping', { stats: service.endpoint.stats, journal: service.store.journal.counts() });
@@ -147,8 +150,11 @@ async function status(argv: string[]): Promise<number> {
     const txs = store.state.recentTx(args.limit);
     const { readBrskiRecords } = await import('./voucher-service.ts');
     const brski = readBrskiRecords(store.state);
+    const { readPrefetchedVouchers } = await import('./prefetched-vouchers.ts');
+    const prefetched = readPrefetchedVouchers(store.state);
     if (args.json) {
-      out(JSON.stringify({ journal: counts, transactions: phases, recent: rows.map(rowJson), recentTransactions: txs.map(txJson), pledges: brski }, null, 2));
+      const nonceless = Object.fromEntries(Object.entries(prefetched).map(([k, v]) => [k, { expiresOn: v.expiresOn, fetchedAt: v.fetchedAt, served: v.served, bytes: Buffer.from(v.voucher, 'base64').length }]));
+      out(JSON.stringify({ journal: counts, transactions: phases, recent: rows.map(rowJson), recentTransactions: txs.map(txJson), pledges: brski, prefetchedVouchers: nonceless }, null, 2));
       return 0;
     }
     out(`journal: ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -190,13 +196,20 @@ async function status(argv: string[]): Promise<number> {
       out(`pledges with vouchers or telemetry (${serials.length})`);
       out(
         table(
-          ['pledge', 'voucher', 'bytes', 'refusal', 'voucher status', 'enroll status'],
+          ['pledge', 'voucher', 'kind', 'bytes', 'refusal', 'voucher status', 'enroll status'],
           serials.map((k) => {
             const r = brski[k]!;
-            return [k, r.voucherAt ?? '', r.voucherBytes !== undefined ? String(r.voucherBytes) : '', (r.refusal ?? '').slice(0, 60), tele(r.voucherStatus), tele(r.enrollStatus)];
+            const kind = r.voucherAt === undefined ? '' : r.noncelessExpiresOn ? `nonceless until ${r.noncelessExpiresOn}` : 'nonced';
+            return [k, r.voucherAt ?? '', kind, r.voucherBytes !== undefined ? String(r.voucherBytes) : '', (r.refusal ?? '').slice(0, 60), tele(r.voucherStatus), tele(r.enrollStatus)];
           }),
         ),
       );
+    }
+    const stored = Object.keys(prefetched).sort();
+    if (stored.length > 0) {
+      out('');
+      out(`prefetched nonceless vouchers (${stored.length})`);
+      out(table(['pledge', 'expires on', 'fetched', 'served'], stored.map((k) => [k, prefetched[k]!.expiresOn, prefetched[k]!.fetchedAt, String(prefetched[k]!.served)])));
     }
     return 0;
   } finally {

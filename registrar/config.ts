@@ -44,11 +44,31 @@ export interface RegistrarServeConfig {
   readonly masaUrl?: string;
   /** CMP/EST enrollment only for pledges that got a voucher from this registrar. */
   readonly requireVoucher?: boolean;
+  /**
+   * The JPY port for stateless join proxies (draft-ietf-anima-constrained-join-proxy §4.5):
+   * JPY messages are unwrapped and served like datagrams on the CoAP port, answers go back with the
+   * header unchanged; announced in /.well-known/core as <jpy://HOST:PORT>;rt=brski.rjp.
+   */
+  readonly jpyPort?: number;
+  /** Address of the JPY socket (default: host). */
+  readonly jpyHost?: string;
+  /** Host written in the rt=brski.rjp link (default: jpyHost, unless that is a wildcard). */
+  readonly jpyAnnounce?: string;
+  /** Pledge serial numbers whose nonceless vouchers are fetched ahead of time and kept fresh. */
+  readonly prefetch?: readonly string[];
+  /** How often the prefetched vouchers are checked and renewed (seconds). */
+  readonly prefetchRefreshSeconds?: number;
+  /** What to do with the MASA audit log of a pledge: not fetched, logged, or refused when it shows another domain. */
+  readonly auditPolicy?: AuditPolicy;
+  /** How long one MASA request may take. */
+  readonly masaTimeoutMs?: number;
   readonly logLevel: LogLevel;
   readonly verbose: boolean;
 }
 
 export type RegistrarSecurity = 'none' | 'oscore' | 'both';
+export type AuditPolicy = 'off' | 'warn' | 'refuse';
+export const AUDIT_POLICIES: readonly AuditPolicy[] = ['off', 'warn', 'refuse'];
 export const REGISTRAR_SECURITY: readonly RegistrarSecurity[] = ['none', 'oscore', 'both'];
 
 export interface RegistrarExportArgs {
@@ -105,9 +125,23 @@ store-and-forward to the RA/CA (CMP over HTTP, nested messages signed by the reg
                           (OSCORE only): PVR checked, RVR signed and sent to the MASA over HTTPS
   --require-voucher       refuse CMP/EST enrollment (notAuthorized / 4.03) of a pledge that has
                           not received a voucher through this registrar
+  --masa-timeout MS       how long one MASA request may take (default 10000)
+  --audit-policy P        off|warn|refuse (default warn): after a nonced voucher, fetch the pledge's
+                          MASA audit log (/requestauditlog); warn logs, refuse answers 4.03, when
+                          the log shows a domain other than this registrar's
+  --prefetch FILE         JSON ["PLEDGE-0001", ...]: fetch nonceless vouchers (expires-on set by
+                          the MASA) for these pledges while the MASA is reachable, renew them
+                          before they expire, and serve them when the MASA is not (needs
+                          --masa-url; the MASA must know this domain as owner)
+  --prefetch-refresh S    check and renew the prefetched vouchers every S seconds (default 3600)
+  --jpy-port N            also listen for stateless join proxies: JPY messages (CBOR [header,
+                          content]) on this UDP port, answered with the header unchanged
+                          (0 picks a free one); announced as <jpy://HOST:PORT>;rt=brski.rjp
+  --jpy-host H            address of the JPY socket (default --host)
+  --jpy-announce H        host in the rt=brski.rjp link (default --jpy-host unless a wildcard)
   --log-level L           debug|info|warn|error (default info); JSON lines on stderr
   --verbose               trace every CoAP message on stderr
-Prints "ready coap://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
+Prints "ready coap://HOST:PORT" (then " jpy://HOST:PORT" with --jpy-port) on stdout once it listens. Stops on SIGINT or SIGTERM.`;
 
 export const EXPORT_HELP = `usage: brski registrar export --db FILE --out FILE [--pki DIR]
 Writes every pending upstream message (registrar-signed nested messages) as one DER PKIMessages
@@ -152,6 +186,7 @@ const KNOWN_KEYS = new Set([
   'pki', 'host', 'port', 'db', 'caUrl', 'label', 'allow', 'allowFile', 'allowAny', 'checkAfter', 'upstreamTimeoutMs', 'retryBaseMs',
   'retryMaxMs', 'localCertConf', 'maxBodyBytes', 'blockSize', 'maxOpenPerPledge', 'maxOpen', 'maxClockSkewSeconds',
   'cacheRefreshSeconds', 'trustAnchors', 'security', 'masaUrl', 'requireVoucher', 'logLevel', 'verbose',
+  'jpyPort', 'jpyHost', 'jpyAnnounce', 'prefetch', 'prefetchFile', 'prefetchRefreshSeconds', 'auditPolicy', 'masaTimeoutMs',
 ]);
 
 function fail(message: string): never {
@@ -187,6 +222,13 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     security: { type: 'string' },
     'masa-url': { type: 'string' },
     'require-voucher': { type: 'boolean' },
+    'masa-timeout': { type: 'string' },
+    'audit-policy': { type: 'string' },
+    prefetch: { type: 'string' },
+    'prefetch-refresh': { type: 'string' },
+    'jpy-port': { type: 'string' },
+    'jpy-host': { type: 'string' },
+    'jpy-announce': { type: 'string' },
     'log-level': { type: 'string' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -261,6 +303,21 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
   }
   const requireVoucher = f['require-voucher'] ?? bool(fromFile('requireVoucher'), 'requireVoucher') ?? false;
   if (requireVoucher && security === 'none') fail('--require-voucher needs --security oscore or both (vouchers are requested over OSCORE)');
+  const masaTimeoutMs = int(f['masa-timeout'] ?? fromFile('masaTimeoutMs'), '--masa-timeout', 100, 600_000) ?? 10_000;
+  const auditPolicy = (f['audit-policy'] ?? str(fromFile('auditPolicy'), 'auditPolicy') ?? 'warn') as AuditPolicy;
+  if (!AUDIT_POLICIES.includes(auditPolicy)) fail(`--audit-policy must be off, warn or refuse, got ${JSON.stringify(auditPolicy)}`);
+  let prefetch: string[] = [];
+  const prefetchPath = f.prefetch ? resolve(cwd, f.prefetch) : filePath('prefetchFile');
+  if (prefetchPath) prefetch = parseAllowList(readJson(prefetchPath, 'prefetch file'), prefetchPath);
+  else if (fromFile('prefetch') !== undefined) prefetch = parseAllowList(fromFile('prefetch'), 'config file "prefetch"');
+  if (prefetch.length > 0 && masaUrl === undefined) fail('--prefetch needs --masa-url (no IDevID tells the MASA of a pledge that has not shown up yet)');
+  if (prefetch.length > 0 && security === 'none') fail('--prefetch needs --security oscore or both (vouchers are served over OSCORE)');
+  const prefetchRefreshSeconds = int(f['prefetch-refresh'] ?? fromFile('prefetchRefreshSeconds'), '--prefetch-refresh', 1, 30 * 86_400) ?? 3600;
+  const jpyPort = int(f['jpy-port'] ?? fromFile('jpyPort'), '--jpy-port', 0, 65535);
+  const jpyHost = f['jpy-host'] ?? str(fromFile('jpyHost'), 'jpyHost');
+  const jpyAnnounce = f['jpy-announce'] ?? str(fromFile('jpyAnnounce'), 'jpyAnnounce');
+  if (jpyPort === undefined && (jpyHost !== undefined || jpyAnnounce !== undefined)) fail('--jpy-host and --jpy-announce need --jpy-port');
+  if (jpyHost === '' || jpyAnnounce === '') fail('--jpy-host and --jpy-announce must not be empty');
 
   const config: RegistrarServeConfig = {
     pkiDir,
@@ -286,6 +343,13 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     security,
     ...(masaUrl !== undefined ? { masaUrl } : {}),
     ...(requireVoucher ? { requireVoucher } : {}),
+    ...(jpyPort !== undefined ? { jpyPort } : {}),
+    ...(jpyHost !== undefined ? { jpyHost } : {}),
+    ...(jpyAnnounce !== undefined ? { jpyAnnounce } : {}),
+    prefetch: Object.freeze(prefetch),
+    prefetchRefreshSeconds,
+    auditPolicy,
+    masaTimeoutMs,
     logLevel,
     verbose,
   };

@@ -27,6 +27,9 @@ import { RegistrarStateStore } from '../src/store/registrar-state.ts';
 import { HttpCmpClient } from '../src/transport/http-cmp.ts';
 import { formatPeer, type Transport } from '../src/transport/transport.ts';
 import { UdpTransport } from '../src/transport/udp.ts';
+import { MuxTransport } from '../src/transport/mux.ts';
+import { JpyTransport } from '../src/stack/jpy-transport.ts';
+import { RT_BRSKI, RT_BRSKI_RJP } from '../src/protocol/join-proxy/registrar-discovery.ts';
 import { installBrskiResources } from '../src/stack/brski-resources.ts';
 import { installCmpResource } from './cmp-resource.ts';
 import { RegistrarVoucherService, type MasaClient } from './voucher-service.ts';
@@ -69,6 +72,9 @@ export function loadDomainAnchors(state: RegistrarStateStore): Certificate[] {
 export interface RegistrarService {
   readonly url: string;
   readonly port: number;
+  /** jpy://HOST:PORT of the JPY socket (with --jpy-port). */
+  readonly jpyUrl?: string;
+  readonly jpy?: JpyTransport;
   readonly ra: LocalRa;
   readonly store: RegistrarStore;
   readonly endpoint: Endpoint;
@@ -101,6 +107,8 @@ export interface RegistrarServiceDeps {
   readonly pki?: TestPki;
   /** The datagram transport (tests: a memory transport); default UDP on config.host:port. */
   readonly transport?: Transport;
+  /** The transport under the JPY socket (tests); default UDP on config.jpyHost:jpyPort. */
+  readonly jpyTransport?: Transport;
   /** The link to the RA/CA (tests); default HTTP to config.caUrl. */
   readonly upstream?: Upstream;
   /** Replaces the allow list (e.g. a voucher check). */
@@ -130,6 +138,7 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     clock,
   );
   let transport: Transport | undefined;
+  let jpyInner: Transport | undefined;
   try {
     const domainAnchors = [pki.domain.rootCa.certificate];
     saveDomainAnchors(store.state, domainAnchors);
@@ -148,6 +157,8 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
             logger: logger.child({ component: 'brski' }),
             retryAfterSeconds: Math.max(1, config.checkAfterSeconds),
             ...(deps.masa ? { masa: deps.masa } : {}),
+            timeoutMs: config.masaTimeoutMs ?? 10_000,
+            auditPolicy: config.auditPolicy ?? 'warn',
           })
         : undefined;
     const ra = new LocalRa({
@@ -177,6 +188,21 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     });
 
     transport = deps.transport ?? (await UdpTransport.bind({ host: config.host, port: config.port, logger, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 }));
+    let jpy: JpyTransport | undefined;
+    let jpyUrl: string | undefined;
+    if (config.jpyPort !== undefined) {
+      const jpyHost = config.jpyHost ?? config.host;
+      jpyInner =
+        deps.jpyTransport ?? (await UdpTransport.bind({ host: jpyHost, port: config.jpyPort, logger, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 }));
+      jpy = new JpyTransport(jpyInner, { maxPeers: Math.max(64, Math.min(config.maxOpen, 10_000)), clock, random, logger: logger.child({ component: 'jpy' }) });
+      const announce = config.jpyAnnounce ?? (isWildcard(jpyHost) ? undefined : jpyHost);
+      const port = jpyInner.localAddress().port;
+      if (announce !== undefined) jpyUrl = `jpy://${announce.includes(':') ? `[${announce}]` : announce}:${port}`;
+      else logger.warn('the JPY socket listens on a wildcard address and has no --jpy-announce: no rt=brski.rjp link', { port });
+    }
+    const datagrams: Transport = jpy
+      ? new MuxTransport([{ transport: transport, owns: (p) => !JpyTransport.isSyntheticPeer(p) }, { transport: jpy, owns: JpyTransport.isSyntheticPeer }])
+      : transport;
     const blockwise = new BlockwiseLayer({ preferredBlockSize: config.blockSize, maxBodySize: config.maxBodyBytes }, clock, random);
     const layers: Layer[] = [blockwise];
     const router = new Router();
@@ -221,15 +247,27 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
         });
       }
     }
-    const endpoint = new Endpoint(transport, layers, { logger: logger.child({ component: 'coap' }), clock, random, ...(deps.tracer ? { tracer: deps.tracer } : {}) });
+    // Join proxy discovery (draft-ietf-anima-constrained-join-proxy §5.1): rt=brski for stateful
+    // proxies (this CoAP port), rt=brski.rjp for stateless ones (the JPY port).
+    router.add({
+      path: '/.well-known/brski',
+      hidden: true,
+      methods: {},
+      links: () => [{ href: '/.well-known/brski', attrs: { rt: RT_BRSKI } }, ...(jpyUrl ? [{ href: jpyUrl, attrs: { rt: RT_BRSKI_RJP } }] : [])],
+    });
+    const endpoint = new Endpoint(datagrams, layers, { logger: logger.child({ component: 'coap' }), clock, random, ...(deps.tracer ? { tracer: deps.tracer } : {}) });
     installCmpResource(router, { ra, maxBodyBytes: config.maxBodyBytes, logger: logger.child({ component: 'cmp' }), ...(config.label ? { label: config.label } : {}), now: () => clock.now() });
     endpoint.setHandler(router.handle);
-    if (!deps.manual) ra.start();
+    if (!deps.manual) {
+      ra.start();
+      if (vouchers && config.prefetch && config.prefetch.length > 0) vouchers.startPrefetch(config.prefetch, (config.prefetchRefreshSeconds ?? 3600) * 1000);
+    }
     const local = transport.localAddress();
     let closed = false;
     return {
       url: `coap://${formatPeer(local)}`,
       port: local.port,
+      ...(jpy ? { jpy, jpyUrl: jpyUrl ?? `jpy://${formatPeer(jpy.localAddress())}` } : {}),
       ra,
       store,
       endpoint,
@@ -240,6 +278,7 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
       async close() {
         if (closed) return;
         closed = true;
+        await vouchers?.stop();
         await endpoint.close();
         await ra.stop();
         store.close();
@@ -247,9 +286,14 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
     };
   } catch (e) {
     await transport?.close();
+    await jpyInner?.close();
     store.close();
     throw e;
   }
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 function readSerial(c: Certificate): string | undefined {

@@ -97,6 +97,11 @@ export class JpyTransport implements Transport {
     return this.peers.get(peerKey(peer), this.clock.now());
   }
 
+  /** Whether a peer is one of the synthetic addresses this transport hands out (100::/64). */
+  static isSyntheticPeer(peer: PeerAddress): boolean {
+    return peer.address.startsWith(`${SYNTHETIC_PREFIX}:`);
+  }
+
   /** The synthetic peer that stands for (proxy, header). */
   syntheticPeer(proxy: PeerAddress, header: Uint8Array): PeerAddress {
     const h = createHmac('sha256', this.salt);

@@ -10,6 +10,10 @@
  *      (or its key be pinned-domain-pubk / -pubk-sha256).
  *   3. The pinned domain certificate is the trust anchor of the enrollment that follows.
  *
+ * A voucher without a nonce (fetched ahead by the registrar while the MASA was reachable) is
+ * accepted only with an expires-on still ahead. A 5.03 from /rv (the registrar cannot reach the
+ * MASA and holds no voucher for us) is retried after its Max-Age, within `unavailableWaitMs`.
+ *
  * A failed check throws a PledgeVoucherError (a StackError, code ERR_VOUCHER_SIGNATURE for
  * signature and pinning failures, ERR_CMP_REJECTED for the registrar's refusals); the pledge stops.
  */
@@ -72,6 +76,23 @@ export interface PledgeVoucherOptions {
   readonly postPvr: (pvr: Uint8Array) => Promise<RvAnswer>;
   readonly nonce: Uint8Array;
   readonly now?: () => Date;
+  /**
+   * A nonceless voucher (one the registrar fetched ahead of time) is
+   * accepted when it carries an expires-on that is still in the future by this pledge's clock;
+   * false refuses every voucher without our nonce. Default true.
+   */
+  readonly acceptNonceless?: boolean;
+  /**
+   * How long to keep asking while the registrar answers 5.03 (it cannot reach the MASA): the PVR is
+   * posted again after each Max-Age (default 60 s, at least 1 s) until this much time has passed.
+   * Default 0: the first 5.03 fails.
+   */
+  readonly unavailableWaitMs?: number;
+  /** Called before each wait for a 5.03 (for logs). */
+  readonly onUnavailable?: (maxAgeSeconds: number, diagnostic: string) => void;
+  /** Waits (tests inject a manual clock's); default setTimeout, cut short by `signal`. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly signal?: AbortSignal;
 }
 
 export interface PledgeVoucherResult {
@@ -80,6 +101,10 @@ export interface PledgeVoucherResult {
   readonly pinnedDomainCert?: Certificate;
   readonly pvrBytes: number;
   readonly voucherBytes: number;
+  /** The voucher had no nonce (it was accepted for its expires-on). */
+  readonly nonceless: boolean;
+  /** Times the registrar answered 5.03 before the voucher came. */
+  readonly unavailable: number;
 }
 
 const CHANGED = 0x44; // 2.04
@@ -100,15 +125,45 @@ function codeText(code: number): string {
   return `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
 }
 
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export async function obtainVoucher(o: PledgeVoucherOptions): Promise<PledgeVoucherResult> {
   const registrar = o.registrarChain[0];
   if (!registrar) throw new PledgeVoucherError('pinning', 'the registrar presented no certificate in EDHOC', 'ERR_CONFIG');
   const pvr = buildPledgeVoucherRequest(o.identity, registrar, o.nonce);
-  const res = await o.postPvr(pvr);
+  const sleep = o.sleep ?? defaultSleep;
+  let waited = 0;
+  let unavailable = 0;
+  let res: RvAnswer;
+  for (;;) {
+    res = await o.postPvr(pvr);
+    if (res.code !== 0xa3) break;
+    const diag = fromUtf8(res.payload.subarray(0, 200));
+    const maxAge = Math.max(1, res.maxAge ?? 60);
+    if (waited + maxAge * 1000 > (o.unavailableWaitMs ?? 0)) {
+      throw new PledgeVoucherError('unavailable', `the registrar cannot get a voucher now (5.03, Max-Age ${maxAge}): ${diag}`, 'ERR_COAP_RESPONSE');
+    }
+    unavailable++;
+    o.onUnavailable?.(maxAge, diag);
+    await sleep(maxAge * 1000, o.signal);
+    waited += maxAge * 1000;
+  }
   if (res.code !== CHANGED) {
     const diag = fromUtf8(res.payload.subarray(0, 200));
     if (res.code === 0x84 && res.payload.length === 0) throw new PledgeVoucherError('no-voucher-service', 'the registrar has no /.well-known/brski/rv (4.04)', 'ERR_NOT_FOUND');
-    if (res.code === 0xa3) throw new PledgeVoucherError('unavailable', `the registrar cannot get a voucher now (5.03, Max-Age ${res.maxAge ?? 60}): ${diag}`, 'ERR_COAP_RESPONSE');
     throw new PledgeVoucherError('refused', `the registrar refused the voucher request (${codeText(res.code)}): ${diag}`, 'ERR_CMP_REJECTED');
   }
   if (res.contentFormat !== CF_VOUCHER_COSE) throw new PledgeVoucherError('malformed', `the voucher has Content-Format ${res.contentFormat ?? 'none'}, expected 836`, 'ERR_CBOR_MALFORMED');
@@ -125,8 +180,18 @@ export async function obtainVoucher(o: PledgeVoucherOptions): Promise<PledgeVouc
   }
   const v = parsed.artifact as Voucher;
   if (v.serialNumber !== o.identity.serialNumber) throw new PledgeVoucherError('serial-number', `the voucher is for ${v.serialNumber}, not ${o.identity.serialNumber}`);
-  if (!v.nonce || !bytesEqual(v.nonce, o.nonce)) throw new PledgeVoucherError('nonce', 'the voucher nonce is not the one of this PVR');
   const now = o.now?.() ?? new Date();
+  if (v.nonce !== undefined) {
+    if (!bytesEqual(v.nonce, o.nonce)) throw new PledgeVoucherError('nonce', 'the voucher nonce is not the one of this PVR');
+  } else {
+    // RFC 8995 §5.6.1, RFC 8366 expires-on: without our nonce, only a voucher whose expires-on is still
+    // ahead (by a clock the pledge trusts) may be accepted.
+    if (o.acceptNonceless === false) throw new PledgeVoucherError('nonce', 'the voucher has no nonce and this pledge accepts only nonced vouchers');
+    if (v.expiresOn === undefined) throw new PledgeVoucherError('nonce', 'the voucher has neither a nonce nor an expires-on');
+    const until = Date.parse(v.expiresOn);
+    if (!Number.isFinite(until)) throw new PledgeVoucherError('malformed', `expires-on ${v.expiresOn} is no date`, 'ERR_CBOR_MALFORMED');
+    if (until <= now.getTime()) throw new PledgeVoucherError('expired', `the nonceless voucher expired on ${v.expiresOn} (now ${now.toISOString()})`);
+  }
   let pinned: Certificate | undefined;
   if (v.pinnedDomainCert) {
     try {
@@ -146,7 +211,14 @@ export async function obtainVoucher(o: PledgeVoucherOptions): Promise<PledgeVouc
     const ok = v.pinnedDomainPubk ? bytesEqual(v.pinnedDomainPubk, spki) : v.pinnedDomainPubkSha256 ? bytesEqual(v.pinnedDomainPubkSha256, spkiSha256(spki)) : false;
     if (!ok) throw new PledgeVoucherError('pinning', "the registrar's EDHOC key is not the pinned-domain-pubk");
   }
-  return { voucher: v, ...(pinned ? { pinnedDomainCert: pinned } : {}), pvrBytes: pvr.length, voucherBytes: res.payload.length };
+  return {
+    voucher: v,
+    ...(pinned ? { pinnedDomainCert: pinned } : {}),
+    pvrBytes: pvr.length,
+    voucherBytes: res.payload.length,
+    nonceless: v.nonce === undefined,
+    unavailable,
+  };
 }
 
 /** Voucher / enroll status telemetry (RFC 8995 §5.7 fields) in CBOR (cBRSKI §5.5.1). */

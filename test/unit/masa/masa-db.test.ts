@@ -96,6 +96,9 @@ describe('MASA configuration', () => {
       const bad = (args: string[], re: RegExp) => expect(() => parseServeConfig(args, dir.path)).to.throw(re);
       bad([], /--pki DIR is required/);
       bad(['--pki', 'x', '--nonceless-validity-days', '0'], /nonceless-validity-days/);
+      bad(['--pki', 'x', '--nonceless-validity-seconds', '0'], /nonceless-validity-seconds/);
+      const short = parseServeConfig(['--pki', 'x', '--nonceless-validity-seconds', '90'], dir.path);
+      expect(short.help ? undefined : short.value.noncelessValiditySeconds).to.equal(90);
       dir.write('bad-owners.json', '{"PLEDGE-0001": "12"}');
       bad(['--pki', 'x', '--owners', join(dir.path, 'bad-owners.json')], /PEM certificate or a 64-digit hex SHA-256/);
       dir.write('bad-config.json', '{"pki": "x", "colour": 1}');

@@ -196,6 +196,12 @@ describe('MASA voucher authority', function () {
       expect(db.auditLog('PLEDGE-0001', 10).entries.map((e) => e.nonce)).to.deep.equal([undefined, undefined]);
     });
 
+    it('a lifetime in milliseconds (--nonceless-validity-seconds) replaces the days', () => {
+      db.addOwner(P(1).serialNumber, domainRootA(), certificateDer(pki.domain.rootCa.certificate));
+      const v = voucherOf(post(authority({ noncelessValidityDays: 7, noncelessValidityMs: 90_000 }), buildRvr(pki, P(1), { pvr: null })));
+      expect(parseDateAndTime(v.expiresOn!).getTime() - parseDateAndTime(v.createdOn!).getTime()).to.equal(90_000);
+    });
+
     it('never outlives the pinned certificate', () => {
       db.addOwner(P(1).serialNumber, sha(pki.domain.registrar));
       const v = voucherOf(post(authority({ noncelessValidityDays: 3650 }), buildRvr(pki, P(1), { pvr: null })));

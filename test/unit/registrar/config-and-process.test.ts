@@ -53,6 +53,27 @@ describe('registrar configuration and ca process', function () {
       expect(Object.isFrozen(c)).to.equal(true);
     });
 
+    it('reads the voucher and JPY settings: prefetch list, audit policy, MASA timeout, JPY socket', () => {
+      writeFileSync(join(dir.path, 'prefetch.json'), JSON.stringify(['PLEDGE-0003', 'PLEDGE-0004']));
+      const p = parseServeConfig(
+        ['--pki', 'pki', '--allow-any', '--masa-url', 'https://masa.example:9443', '--prefetch', 'prefetch.json', '--prefetch-refresh', '600', '--audit-policy', 'refuse',
+          '--masa-timeout', '2500', '--jpy-port', '0', '--jpy-host', '::', '--jpy-announce', '2001:db8::1'],
+        dir.path,
+      );
+      if (p.help) throw new Error('help');
+      expect(p.value).to.deep.include({ prefetchRefreshSeconds: 600, auditPolicy: 'refuse', masaTimeoutMs: 2500, jpyPort: 0, jpyHost: '::', jpyAnnounce: '2001:db8::1' });
+      expect(p.value.prefetch).to.deep.equal(['PLEDGE-0003', 'PLEDGE-0004']);
+      const d = parseServeConfig(['--pki', 'pki', '--allow-any'], dir.path);
+      if (d.help) throw new Error('help');
+      expect(d.value).to.deep.include({ auditPolicy: 'warn', masaTimeoutMs: 10_000, prefetchRefreshSeconds: 3600 });
+      expect(d.value.jpyPort).to.equal(undefined);
+      const base = ['--pki', 'pki', '--allow-any'];
+      expect(configError(() => parseServeConfig([...base, '--prefetch', 'prefetch.json'], dir.path))).to.match(/--prefetch needs --masa-url/);
+      expect(configError(() => parseServeConfig([...base, '--audit-policy', 'maybe'], dir.path))).to.match(/--audit-policy/);
+      expect(configError(() => parseServeConfig([...base, '--jpy-host', '::'], dir.path))).to.match(/need --jpy-port/);
+      expect(configError(() => parseServeConfig([...base, '--jpy-port', '70000'], dir.path))).to.match(/--jpy-port/);
+    });
+
     it('refuses what cannot work', () => {
       expect(configError(() => parseServeConfig(['--allow-any'], dir.path))).to.match(/--pki DIR is required/);
       expect(configError(() => parseServeConfig(['--pki', 'pki'], dir.path))).to.match(/--allow FILE or --allow-any/);

@@ -6,18 +6,12 @@
  * untrusted MASA key.
  */
 import { expect } from 'chai';
-import type { KeyObject } from 'node:crypto';
 import { Code } from '../../../src/codec/coap/numbers/codes.ts';
 import { ContentFormat } from '../../../src/codec/coap/numbers/content-formats.ts';
 import { Opt } from '../../../src/codec/coap/numbers/options.ts';
 import { stringOpt, uintOpt, uintOption } from '../../../src/codec/coap/option-value.ts';
 import { parseLinks } from '../../../src/codec/link-format/link-format.ts';
-import {
-  formatDateAndTime,
-  parseVoucherCose,
-  signVoucherCose,
-  type VoucherRequest,
-} from '../../../src/codec/voucher/index.ts';
+import { formatDateAndTime, signVoucherCose } from '../../../src/codec/voucher/index.ts';
 import { certificateDer, type Certificate, type PledgeCredential, type TestPki } from '../../../src/pki/index.ts';
 import { buildPledgeVoucherRequest, isPledgeVoucherError, obtainVoucher, statusTelemetry, type RvAnswer } from '../../../src/protocol/pledge/index.ts';
 import { SecurityContextRegistry } from '../../../src/protocol/oscore/context-registry.ts';
@@ -26,7 +20,7 @@ import { establishOscore, type OscoreEstablishment } from '../../../src/stack/ed
 import { Endpoint } from '../../../src/stack/endpoint.ts';
 import type { ClientRequest } from '../../../src/stack/exchange.ts';
 import { OscoreLayer } from '../../../src/stack/oscore-layer.ts';
-import type { MasaAnswer } from '../../../registrar/voucher-service.ts';
+import { FakeMasa } from './fake-masa.ts';
 import type { TempDir } from '../../helpers/files.ts';
 import { makePki, makeWorld, newTempDir, REGISTRAR_ADDRESS, type World } from './harness.ts';
 
@@ -37,37 +31,6 @@ function req(method: number, path: string, o: { payload?: Uint8Array; cf?: numbe
   if (o.cf !== undefined) options.push(uintOpt(Opt.CONTENT_FORMAT, o.cf));
   if (o.accept !== undefined) options.push(uintOpt(Opt.ACCEPT, o.accept));
   return { method, options, payload: o.payload ?? new Uint8Array(0), peer: REGISTRAR_ADDRESS, confirmable: true, blockSize: BLOCK, timeoutMs: 30_000 };
-}
-
-/** A MASA stand-in: signs a nonced voucher pinning the domain issuing CA, with tweaks. */
-class FakeMasa {
-  calls: { url: string; rvr: VoucherRequest; x5bag: number }[] = [];
-  status = 200;
-  down = false;
-  serial?: string;
-  key?: KeyObject;
-  lastBytes = 0;
-  constructor(private readonly pki: TestPki) {}
-  readonly client = async (url: string, body: Uint8Array): Promise<MasaAnswer> => {
-    if (this.down) throw new Error('connect ECONNREFUSED');
-    const p = parseVoucherCose(body, 'rvr');
-    const rvr = p.artifact as VoucherRequest;
-    this.calls.push({ url, rvr, x5bag: p.x5bag.length });
-    if (this.status !== 200) return { status: this.status, contentType: 'text/plain', body: new TextEncoder().encode(this.status === 404 ? 'unknown pledge' : 'pledge owned by another domain') };
-    const voucher = signVoucherCose(
-      {
-        kind: 'voucher',
-        assertion: 'proximity',
-        createdOn: formatDateAndTime(new Date()),
-        ...(rvr.nonce ? { nonce: rvr.nonce } : {}),
-        pinnedDomainCert: certificateDer(this.pki.domain.issuingCa.certificate),
-        serialNumber: this.serial ?? rvr.serialNumber,
-      },
-      { privateKey: this.key ?? this.pki.manufacturer.masa.privateKey, x5bag: [certificateDer(this.pki.manufacturer.masa.certificate)] },
-    );
-    this.lastBytes = voucher.length;
-    return { status: 200, contentType: 'application/voucher+cose', body: voucher };
-  };
 }
 
 describe('cBRSKI voucher exchange at the registrar (/.well-known/brski/rv, /vs, /es)', () => {
@@ -126,6 +89,9 @@ describe('cBRSKI voucher exchange at the registrar (/.well-known/brski/rv, /vs, 
     const v = await voucherVia(est, p);
     expect(v.pinnedDomainCert?.subject).to.equal(base.pki.domain.issuingCa.certificate.subject);
     expect(masa.calls).to.have.length(1);
+    expect(masa.auditCalls.map((c) => [c.url, c.accept]), 'the audit log is fetched (--audit-policy warn)').to.deep.equal([
+      ['https://masa.invalid/.well-known/brski/requestauditlog', 'application/json'],
+    ]);
     const call = masa.calls[0]!;
     expect(call.url).to.equal('https://masa.invalid/.well-known/brski/requestvoucher');
     expect(call.rvr.serialNumber).to.equal(p.serialNumber);
@@ -192,12 +158,38 @@ describe('cBRSKI voucher exchange at the registrar (/.well-known/brski/rv, /vs, 
     expect(w.service.vouchers!.hasVoucher(p.serialNumber)).to.equal(false);
   });
 
-  it('the pledge refuses a voucher signed by an untrusted MASA key', async () => {
+  it('the registrar does not relay a voucher signed by an untrusted MASA key (5.03); the pledge refuses one itself', async () => {
     const p = base.pki.pledges[0]!;
     const est = await establish(p);
     masa.key = base.foreign.manufacturer.masa.privateKey;
     const e = await voucherVia(est, p).catch((x: unknown) => x);
-    expect(isPledgeVoucherError(e, 'signature'), String(e)).to.equal(true);
+    expect(isPledgeVoucherError(e, 'unavailable'), String(e)).to.equal(true);
+    expect((e as Error).message).to.match(/unusable: the voucher signature verifies with no certificate/);
+    expect(w.service.vouchers!.hasVoucher(p.serialNumber)).to.equal(false);
+    const forged = signVoucherCose(
+      { kind: 'voucher', assertion: 'proximity', createdOn: formatDateAndTime(new Date()), nonce: NONCE, pinnedDomainCert: certificateDer(base.pki.domain.issuingCa.certificate), serialNumber: p.serialNumber },
+      { privateKey: base.foreign.manufacturer.masa.privateKey },
+    );
+    const direct = await obtainVoucher({
+      identity: p,
+      registrarChain: [...base.pki.domain.registrar.chain],
+      masaAnchor: base.pki.manufacturer.masa.certificate,
+      nonce: NONCE,
+      postPvr: async () => ({ code: Code.CHANGED, contentFormat: ContentFormat.VOUCHER_COSE, payload: forged }),
+    }).catch((x: unknown) => x);
+    expect(isPledgeVoucherError(direct, 'signature'), String(direct)).to.equal(true);
+  });
+
+  it('the registrar does not relay a voucher for another serial number, or one pinning another domain (5.03)', async () => {
+    const p = base.pki.pledges[0]!;
+    const est = await establish(p);
+    masa.serial = 'PLEDGE-0099';
+    let e = await voucherVia(est, p).catch((x: unknown) => x);
+    expect((e as Error).message).to.match(/5\.03.*unusable: the voucher is for PLEDGE-0099/);
+    delete masa.serial;
+    masa.pin = base.foreign.domain.rootCa.certificate;
+    e = await voucherVia(est, p).catch((x: unknown) => x);
+    expect((e as Error).message).to.match(/5\.03.*pins a certificate this registrar does not chain to/);
   });
 
   it('the pledge refuses a voucher for another serial number', async () => {
