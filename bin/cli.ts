@@ -29,6 +29,13 @@ if (!entry) {
   process.stderr.write(`brski: unknown command '${cmd}'\n${usage()}\n`);
   process.exit(2);
 }
+// A closed pipe (`brski registrar status | head`) ends the command quietly instead of crashing it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 const mod = (await import(entry.module)) as { run(argv: string[]): Promise<number> };
 const code = await mod.run(rest);
 process.exitCode = code;

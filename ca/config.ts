@@ -62,7 +62,7 @@ Operator RA/CA: CMP over HTTP (RFC 9811) at /.well-known/cmp[/p/<label>][/<opera
   --db FILE             SQLite database (default ./brski-ca.db)
   --inventory FILE      JSON {"<label>": ["PLEDGE-0001", ...]}; label "*" applies to all labels,
                         requests without label use "${DEFAULT_LABEL}"
-  --allow-any           admit every requester not explicitly denied (no inventory needed)
+  --allow-any           admit every requester whose protection and chain verify (no inventory)
   --manual-approval     answer certificate requests 'waiting' until 'brski ca approve <id>'
   --check-after S       checkAfter seconds in waiting answers (default 5)
   --secret S            MAC secret for 'openssl cmp -secret' clients ('pass:' prefix accepted)

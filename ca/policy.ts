@@ -4,7 +4,7 @@
  *
  * - Authorization: the requester's 802.1AR serial number (the subject serialNumber of its IDevID,
  *   or of its LDevID for kur; for MAC protection the senderKID read as text) must be allowed for
- *   the request's label in the inventory (`--allow-any` admits everyone not explicitly denied).
+ *   the request's label in the inventory (`--allow-any` admits every requester whose signature and chain verify).
  *   Refused: notAuthorized. A request without any serial number to check: badRequest.
  * - LDevID: issued by the domain issuing CA; subject = the requested one (or one built from the
  *   subject pattern), always carrying the IDevID's serialNumber; EKU clientAuth + serverAuth,

@@ -91,7 +91,7 @@ export interface RegistrarStatusArgs {
 
 export type Parsed<T> = { readonly help: true; readonly text: string } | { readonly help: false; readonly value: T };
 
-export const SERVE_HELP = `usage: brski registrar serve --pki DIR --ca-url URL [options]
+export const SERVE_HELP = `usage: brski registrar serve --pki DIR [--ca-url URL] [options]
 
 Registrar as Local RA: CMP over CoAP (RFC 9482) at /.well-known/cmp[/p/<label>][/<operation>]
 and EST-oscore (RFC 9148 over EDHOC + OSCORE) at /.well-known/est/*,
@@ -302,6 +302,7 @@ export function parseServeConfig(argv: readonly string[], cwd = process.cwd()): 
     if (!u || u.protocol !== 'https:') fail(`--masa-url must be an https:// URL, got ${JSON.stringify(masaUrl)}`);
   }
   const requireVoucher = f['require-voucher'] ?? bool(fromFile('requireVoucher'), 'requireVoucher') ?? false;
+  if (masaUrl !== undefined && security === 'none') fail('--masa-url needs --security oscore or both (vouchers are requested over OSCORE)');
   if (requireVoucher && security === 'none') fail('--require-voucher needs --security oscore or both (vouchers are requested over OSCORE)');
   const masaTimeoutMs = int(f['masa-timeout'] ?? fromFile('masaTimeoutMs'), '--masa-timeout', 100, 600_000) ?? 10_000;
   const auditPolicy = (f['audit-policy'] ?? str(fromFile('auditPolicy'), 'auditPolicy') ?? 'warn') as AuditPolicy;

@@ -34,7 +34,7 @@ const HELP = `usage: brski coap serve --root DIR [options]
   --max-files N         files listed in /.well-known/core at most (default 1000)
   --log-level L         debug|info|warn|error (default info); logs are JSON lines on stderr
   --verbose             trace every message on stderr
-Prints "ready coap://HOST:PORT" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
+Prints "ready coap://HOST:PORT root=DIR" on stdout once it listens. Stops on SIGINT or SIGTERM.`;
 
 const CF_BY_EXT: Record<string, number> = {
   '.txt': ContentFormat.TEXT_PLAIN,

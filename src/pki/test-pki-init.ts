@@ -9,6 +9,7 @@
  *
  * Files and their names are in test-pki-layout.ts; the layout is described in docs/pki-layout.md.
  */
+import { isIP } from 'node:net';
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { StackError } from '../core/errors.ts';
@@ -61,6 +62,24 @@ const HOUR = 3600 * 1000;
 const YEAR = 365 * 24 * HOUR;
 const CA_KEY_USAGE: KeyUsage[] = ['keyCertSign', 'cRLSign'];
 const LOCALHOST = { dns: ['localhost'], ip: ['127.0.0.1', '::1'] };
+
+/** The MASA's TLS names: loopback, plus the host of the IDevIDs' MASA URL (so a remote registrar can reach it). */
+function masaTlsNames(masaUrl: string): { dns: string[]; ip: string[] } {
+  const dns = [...LOCALHOST.dns];
+  const ip = [...LOCALHOST.ip];
+  let host: string;
+  try {
+    host = new URL(masaUrl).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return { dns, ip };
+  }
+  if (isIP(host) !== 0) {
+    if (!ip.includes(host)) ip.push(host);
+  } else if (host !== '' && !dns.includes(host.toLowerCase())) {
+    dns.push(host.toLowerCase());
+  }
+  return { dns, ip };
+}
 
 interface Issued {
   readonly keys: KeyPair;
@@ -133,7 +152,7 @@ export async function initTestPki(dir: string, options: InitTestPkiOptions = {})
       notAfter: until(2 * YEAR),
       keyUsage: ['digitalSignature'],
       extendedKeyUsage: [OID_KP_SERVER_AUTH],
-      subjectAltName: LOCALHOST,
+      subjectAltName: masaTlsNames(masaUrl),
     }),
   ]);
 

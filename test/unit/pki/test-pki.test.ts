@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,15 @@ describe('pki test PKI generator', function () {
     expect(statSync(join(other, 'keep-me.txt')).isFile()).to.equal(true);
     expect(() => statSync(join(other, 'pledges/PLEDGE-0002'))).to.throw();
     expect(second.manufacturer.rootCa.certificate.serialNumber).to.not.equal(first.manufacturer.rootCa.certificate.serialNumber);
+  });
+
+  it("names the host of --masa-url in the MASA's TLS certificate, beside loopback", async () => {
+    const san = (p: TestPki): string => new X509Certificate(certificateDer(p.manufacturer.masaTls.certificate)).subjectAltName ?? '';
+    expect(san(pki)).to.equal('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    const byIp = await initTestPki(join(base, 'masa-ip'), { pledges: 1, masaUrl: 'https://[2001:db8::7]:9443/.well-known/brski' });
+    expect(san(byIp)).to.equal('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:2001:DB8:0:0:0:0:0:7');
+    const byName = await initTestPki(join(base, 'masa-dns'), { pledges: 1, masaUrl: 'https://MASA.example.com/.well-known/brski' });
+    expect(san(byName)).to.equal('DNS:localhost, DNS:masa.example.com, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
   });
 
   it('reports a missing PKI as ERR_NOT_FOUND', async () => {
