@@ -152,7 +152,7 @@ export function parseProxyConfig(argv: readonly string[]): ParsedProxyConfig {
   if (registrar && mode === 'stateless' && (jpyPort === undefined || jpyPort === 0)) {
     fail('--jpy-port N is required in stateless mode with --registrar (the JPY protocol has no default port)');
   }
-  if (v.discover !== undefined && !/^coaps?:\/\//.test(v.discover)) fail(`--discover takes a coap:// URI, got '${v.discover}'`);
+  if (v.discover !== undefined && !/^coap:\/\//.test(v.discover)) fail(`--discover takes a coap:// URI (no DTLS here), got '${v.discover}'`);
 
   const rateText = v.rate.endsWith('/s') ? v.rate.slice(0, -2) : v.rate;
   const ratePerSecond = num(rateText, '--rate', 0);
