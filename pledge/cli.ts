@@ -8,9 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import { isStackError } from '../src/core/errors.ts';
+import { LinkMedium } from '../src/transport/link-emulator.ts';
+import { UdpTransport } from '../src/transport/udp.ts';
 import { JsonLogger } from '../src/core/logger.ts';
 import { loadPki, pledgeSerialNumber, type PledgeCredential } from '../src/pki/index.ts';
 import { PLEDGE_HELP, parsePledgeArgs, type PledgeConfig } from './config.ts';
+import { discoverJoinProxy } from './discovery.ts';
 import { runPledges, type PledgeEmulatorConfig } from './emulator.ts';
 import { Progress } from './progress.ts';
 import { formatTable, reportJson, totals } from './report.ts';
@@ -34,6 +37,9 @@ export async function run(argv: string[]): Promise<number> {
 
   let identities: PledgeCredential[];
   let emulator: Omit<PledgeEmulatorConfig, 'logger'>;
+  let registrar: string;
+  let joinProxy: string | undefined;
+  const startupLogger = new JsonLogger((line) => void process.stderr.write(line), config.logLevel, { role: 'pledge' });
   try {
     const pki = await loadPki(config.pkiDir);
     identities = [];
@@ -44,15 +50,49 @@ export async function run(argv: string[]): Promise<number> {
       identities.push(p);
     }
     const address = isIP(config.host) ? config.host : (await lookup(config.host)).address;
+    let port = config.port;
+    registrar = config.registrar ?? '';
+    if (config.discover !== undefined) {
+      const hostText = isIP(address) === 6 ? `[${address}]` : address;
+      const found = await discoverJoinProxy(`coap://${hostText}:${config.port}`, {
+        transport: await UdpTransport.bind({ host: isIP(address) === 6 ? '::' : '0.0.0.0', port: 0, logger: startupLogger }),
+        logger: startupLogger,
+        coap: { ackTimeoutMs: config.ackTimeoutMs, maxRetransmit: config.maxRetransmit },
+        timeoutMs: Math.min(EXCHANGE_TIMEOUT_MS, config.timeoutSeconds * 1000),
+      });
+      // The join port is on the host that answered (a legacy link naming another host is not followed).
+      port = found.port;
+      const uriHost = isIP(config.host) ? hostText : config.host;
+      registrar = `coap://${uriHost}:${port}/${config.path.join('/')}`;
+      joinProxy = `coap://${hostText}:${port}`;
+      process.stderr.write(`brski pledge: join proxy ${joinProxy} (${found.link} from ${config.discover})\n`);
+      startupLogger.info('join proxy discovered', { discover: config.discover, joinProxy, link: found.link });
+    }
     emulator = {
-      registrar: config.registrar,
-      peer: { address, port: config.port },
+      registrar,
+      peer: { address, port },
       ...(isIP(config.host) ? {} : { uriHost: config.host.toLowerCase() }),
       path: config.path,
       blockSize: config.blockSize,
       stateRoot: config.stateDir,
       timeoutMs: config.timeoutSeconds * 1000,
       linkLoss: config.linkLoss,
+      ...(config.link
+        ? {
+            link: {
+              medium: new LinkMedium({
+                loss: config.link.loss,
+                rateBps: config.link.rateBps,
+                framePayload: config.link.framePayload,
+                frameOverhead: config.link.frameOverhead,
+                delayMs: config.link.delayMs,
+                jitterMs: config.link.jitterMs,
+              }, { halfDuplex: true }),
+            },
+          }
+        : {}),
+      ackTimeoutMs: config.ackTimeoutMs,
+      maxRetransmit: config.maxRetransmit,
       retryBaseMs: config.retryBaseMs,
       exchangeTimeoutMs: Math.min(EXCHANGE_TIMEOUT_MS, config.timeoutSeconds * 1000),
       trustAnchors: [pki.domain.rootCa.certificate],
@@ -76,7 +116,17 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(formatTable(reports, t));
   if (config.jsonFile) {
     const json = reportJson(
-      { registrar: config.registrar, blockSize: config.blockSize, linkLoss: config.linkLoss, concurrency: config.concurrency, startedAt: startedAt.toISOString() },
+      {
+        registrar,
+        ...(config.discover !== undefined ? { discover: config.discover, joinProxy } : {}),
+        blockSize: config.blockSize,
+        linkLoss: config.linkLoss,
+        ...(config.link ? { link: config.link } : {}),
+        ackTimeoutMs: config.ackTimeoutMs,
+        maxRetransmit: config.maxRetransmit,
+        concurrency: config.concurrency,
+        startedAt: startedAt.toISOString(),
+      },
       reports,
       t,
     );

@@ -1,7 +1,8 @@
 /**
  * The pledge emulator: N pledges, each with its own UDP socket and CoAP endpoint (block-wise at
- * the configured size, optionally behind a lossy link), enrolling through the registrar with the
- * flow of src/protocol/pledge. Traffic is counted per pledge at the CoAP layer (UDP payloads).
+ * the configured size, optionally behind an emulated link that all of them share), enrolling
+ * through the registrar with the flow of src/protocol/pledge. Traffic is counted per pledge at the
+ * CoAP layer (UDP payloads) and, with link emulation, as link-layer frames on air.
  */
 import { isIP } from 'node:net';
 import { isStackError, StackError } from '../src/core/errors.ts';
@@ -23,7 +24,7 @@ import { x5chainJudge } from '../src/stack/edhoc-resource.ts';
 import { Endpoint } from '../src/stack/endpoint.ts';
 import type { ClientRequest, CoapResponse, Layer } from '../src/stack/exchange.ts';
 import { OscoreLayer } from '../src/stack/oscore-layer.ts';
-import { LinkEmulator } from '../src/transport/link-emulator.ts';
+import { LinkEmulator, type LinkMedium, type LinkProfile } from '../src/transport/link-emulator.ts';
 import type { PeerAddress, Transport } from '../src/transport/transport.ts';
 import { UdpTransport } from '../src/transport/udp.ts';
 import { coapCmpTransfer } from './coap-transfer.ts';
@@ -40,8 +41,16 @@ export interface PledgeEmulatorConfig {
   readonly stateRoot: string;
   /** Per pledge, from its start to its certificate. */
   readonly timeoutMs: number;
-  /** Loss probability per datagram in each direction (0: no link emulation). */
+  /** Loss probability per datagram in each direction (used when `link` is absent; 0: no emulation). */
   readonly linkLoss: number;
+  /**
+   * The emulated link: every pledge's transport is wrapped in a LinkEmulator on this medium
+   * (shared serialisation queues), with `profile` per pledge (e.g. its loss). Absent: linkLoss only.
+   */
+  readonly link?: { readonly medium: LinkMedium; readonly profile?: LinkProfile };
+  /** RFC 7252 §4.8 ACK_TIMEOUT and MAX_RETRANSMIT (defaults 2000 ms and 4). */
+  readonly ackTimeoutMs?: number;
+  readonly maxRetransmit?: number;
   readonly retryBaseMs: number;
   /** Upper bound for one CoAP exchange (all blocks of one CMP message). */
   readonly exchangeTimeoutMs: number;
@@ -68,6 +77,8 @@ export interface PledgeReport {
   readonly result: PledgeOutcome;
   /** The LDevID's certificate serial number (hex). */
   readonly ldevidSerial?: string;
+  /** The LDevID's subject DN. */
+  readonly ldevidSubject?: string;
   readonly keyAlgorithm?: string;
   readonly transactionId?: string;
   readonly polls: number;
@@ -81,6 +92,13 @@ export interface PledgeReport {
   readonly datagramsReceived: number;
   readonly retransmissions: number;
   readonly largestDatagram: number;
+  /** Link-layer frames on air sent and received (lost ones included); only with link emulation. */
+  readonly framesSent?: number;
+  readonly framesReceived?: number;
+  /** The voucher had no nonce (the registrar fetched it ahead of time); only with a voucher. */
+  readonly voucherNonceless?: boolean;
+  /** Times the registrar answered 5.03 (no voucher yet) before the voucher came. */
+  readonly voucherUnavailable?: number;
   readonly messages?: readonly PKIBodyType[];
   /** Bytes of the signed PVR sent and of the voucher received (COSE, as on the wire). */
   readonly pvrBytes?: number;
@@ -104,13 +122,21 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
   const log = cfg.logger.child({ pledge: serial });
   events.onStart?.(serial);
   let counting: CountingTransport | undefined;
+  let link: LinkEmulator | undefined;
   let endpoint: Endpoint | undefined;
   let timer: NodeJS.Timeout | undefined;
   let polls = 0;
-  let voucherSizes: { pvrBytes: number; voucherBytes: number } | undefined;
+  /** Posts the enrollment status to /es (set once a voucher came through this registrar). */
+  let enrollStatus: ((ok: boolean, reason?: string) => Promise<void>) | undefined;
+  let voucherFacts: Pick<PledgeReport, 'pvrBytes' | 'voucherBytes' | 'voucherNonceless' | 'voucherUnavailable'> | undefined;
+  const frames = (): Pick<PledgeReport, 'framesSent' | 'framesReceived'> => {
+    if (!link) return {};
+    const c = link.counters;
+    return { framesSent: c.up.frames, framesReceived: c.down.frames };
+  };
   const base = (): Omit<PledgeReport, 'result'> => ({
     serialNumber: serial,
-    ...(voucherSizes ?? {}),
+    ...(voucherFacts ?? {}),
     polls,
     resumed: false,
     retries: 0,
@@ -121,6 +147,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
     datagramsReceived: counting?.counters.datagramsReceived ?? 0,
     retransmissions: endpoint?.stats.retransmissions ?? 0,
     largestDatagram: counting?.counters.largestDatagram ?? 0,
+    ...frames(),
   });
   let report: PledgeReport;
   try {
@@ -129,15 +156,25 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
     if (existing) {
       verifyChain(existing.certificate, existing.chain, cfg.trustAnchors);
       log.info('already enrolled', { ldevidSerial: existing.certificate.serialNumber });
-      report = { ...base(), result: 'existing', ldevidSerial: existing.certificate.serialNumber };
+      report = { ...base(), result: 'existing', ldevidSerial: existing.certificate.serialNumber, ldevidSubject: existing.certificate.subject };
     } else {
       const udp = await UdpTransport.bind({ host: isIP(cfg.peer.address) === 6 ? '::' : '0.0.0.0', port: 0, logger: log });
-      const link: Transport = cfg.linkLoss > 0 ? new LinkEmulator(udp, { up: { loss: cfg.linkLoss }, down: { loss: cfg.linkLoss } }) : udp;
-      counting = new CountingTransport(link);
+      if (cfg.link) {
+        link = new LinkEmulator(udp, { medium: cfg.link.medium, ...(cfg.link.profile ? { up: cfg.link.profile, down: cfg.link.profile } : {}) });
+      } else if (cfg.linkLoss > 0) {
+        link = new LinkEmulator(udp, { up: { loss: cfg.linkLoss }, down: { loss: cfg.linkLoss } });
+      }
+      const wire: Transport = link ?? udp;
+      counting = new CountingTransport(wire);
       const oscore = cfg.security === 'oscore';
-      const layers: Layer[] = [new BlockwiseLayer({ preferredBlockSize: cfg.blockSize })];
+      // A BRSKI registrar does block-wise (RFC 9148 §5): ask for small blocks from the first answer on.
+      const layers: Layer[] = [new BlockwiseLayer({ preferredBlockSize: cfg.blockSize, alwaysNegotiateBlock2: true })];
       if (oscore) layers.push(new OscoreLayer({ contexts: new SecurityContextRegistry() }));
-      endpoint = new Endpoint(counting, layers, { logger: log });
+      const coap = {
+        ...(cfg.ackTimeoutMs !== undefined ? { ackTimeoutMs: cfg.ackTimeoutMs } : {}),
+        ...(cfg.maxRetransmit !== undefined ? { maxRetransmit: cfg.maxRetransmit } : {}),
+      };
+      endpoint = new Endpoint(counting, layers, { logger: log, config: coap });
       const ep = endpoint;
       const abort = new AbortController();
       const timedOut = new Promise<never>((_, reject) => {
@@ -177,6 +214,11 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
               registrarChain: est.peer.certificates,
               masaAnchor: cfg.masaAnchor,
               nonce: new Uint8Array(randomBytes(16)),
+              signal: abort.signal,
+              // A registrar that cannot reach the MASA answers 5.03 Max-Age: ask again for as long
+              // as this pledge has left.
+              unavailableWaitMs: Math.max(0, cfg.timeoutMs - (Date.now() - started)),
+              onUnavailable: (maxAge, diag) => log.info('voucher unavailable, retrying', { maxAge, diag }),
               postPvr: async (pvr): Promise<RvAnswer> => {
                 const res = await post('rv', ContentFormat.VOUCHER_COSE, pvr, ContentFormat.VOUCHER_COSE);
                 const contentFormat = uintOption(res, Opt.CONTENT_FORMAT);
@@ -184,10 +226,21 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
                 return { code: res.code, payload: res.payload, ...(contentFormat !== undefined ? { contentFormat } : {}), ...(maxAge !== undefined ? { maxAge } : {}) };
               },
             });
-            voucherSizes = { pvrBytes: v.pvrBytes, voucherBytes: v.voucherBytes };
+            voucherFacts = { pvrBytes: v.pvrBytes, voucherBytes: v.voucherBytes, voucherNonceless: v.nonceless, voucherUnavailable: v.unavailable };
             if (v.pinnedDomainCert) trustAnchors = [v.pinnedDomainCert];
-            log.info('voucher accepted', { pinned: v.pinnedDomainCert?.subject ?? 'public key', pvrBytes: v.pvrBytes, voucherBytes: v.voucherBytes });
+            log.info('voucher accepted', {
+              pinned: v.pinnedDomainCert?.subject ?? 'public key',
+              pvrBytes: v.pvrBytes,
+              voucherBytes: v.voucherBytes,
+              nonceless: v.nonceless,
+              unavailable: v.unavailable,
+            });
             await post('vs', ContentFormat.CBOR, statusTelemetry(true)).catch(() => undefined);
+            // RFC 8995 §5.9.4 / cBRSKI §5.5: the enrollment's outcome goes to /es at the end.
+            enrollStatus = async (ok, reason) => {
+              const r = { ...brskiRequest('es', ContentFormat.CBOR, statusTelemetry(ok, reason), cfg), timeoutMs: Math.min(cfg.exchangeTimeoutMs, 10_000) };
+              await send(r).catch(() => undefined);
+            };
           } catch (e) {
             if (voucherMode === 'auto' && e instanceof PledgeVoucherError && e.failure === 'no-voucher-service') {
               verifyChain(est.peer.certificates[0]!, est.peer.certificates.slice(1), cfg.trustAnchors);
@@ -217,8 +270,9 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
         })();
         estRun.catch(() => {});
         const r = await Promise.race([estRun, timedOut]);
+        await enrollStatus?.(true);
         polls = r.polls;
-        report = { ...base(), result: 'enrolled', ldevidSerial: r.certificate.serialNumber, keyAlgorithm: 'P-256' };
+        report = { ...base(), result: 'enrolled', ldevidSerial: r.certificate.serialNumber, ldevidSubject: r.certificate.subject, keyAlgorithm: 'P-256' };
         events.onDone?.(report);
         return report;
       }
@@ -247,10 +301,12 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
       });
       enrolling.catch(() => {}); // after a timeout nobody waits for it any more
       const r: PledgeEnrollmentResult = await Promise.race([enrolling, timedOut]);
+      await enrollStatus?.(true);
       report = {
         ...base(),
         result: 'enrolled',
         ldevidSerial: r.certificate.serialNumber,
+        ldevidSubject: r.certificate.subject,
         keyAlgorithm: r.keyAlgorithm,
         transactionId: r.transactionId,
         polls: r.polls,
@@ -264,6 +320,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
   } catch (e) {
     const err = isStackError(e) ? { code: e.code, message: e.message } : { code: 'ERR_INTERNAL', message: (e as Error)?.message ?? String(e) };
     log.error('enrollment failed', { err: e as Error });
+    if (enrollStatus && !(isStackError(e, 'ERR_COAP_CANCELLED') && (e as StackError).details?.reason === 'timeout')) await enrollStatus(false, err.message);
     report = { ...base(), result: 'failed', error: err };
   } finally {
     if (timer) clearTimeout(timer);

@@ -34,6 +34,13 @@ export interface BlockwiseConfig {
   readonly maxCachedResponses: number;
   /** How long an idle transfer (either direction) is kept. */
   readonly transferLifetimeMs: number;
+  /**
+   * Ask for our block size (Block2 NUM 0) in every request, not only GET/FETCH and requests to
+   * peers seen doing block-wise: for clients whose servers must support block-wise (a BRSKI
+   * registrar, RFC 9148 §5), so that even the first answer (e.g. EDHOC message_2) comes in small
+   * blocks on a constrained link.
+   */
+  readonly alwaysNegotiateBlock2: boolean;
 }
 
 export const BLOCKWISE_DEFAULTS: BlockwiseConfig = Object.freeze({
@@ -43,6 +50,7 @@ export const BLOCKWISE_DEFAULTS: BlockwiseConfig = Object.freeze({
   maxReassemblies: 256,
   maxCachedResponses: 256,
   transferLifetimeMs: 247_000,
+  alwaysNegotiateBlock2: false,
 });
 
 /** Options that identify a request for Block1 reassembly (RFC 9175 §3.3 lists what may not differ). */
@@ -197,7 +205,8 @@ export class BlockwiseLayer implements Layer {
       // Early negotiation (RFC 7959 §2.4): ask for our block size from the first response block on.
       // For GET/FETCH always; for other methods only towards a peer known to do block-wise, as
       // Block2 is critical and a server without it would answer 4.02.
-      const known = req.method === Code.GET || req.method === Code.FETCH || this.blockwisePeers.has(peerKey(req.peer));
+      const known =
+        this.config.alwaysNegotiateBlock2 || req.method === Code.GET || req.method === Code.FETCH || this.blockwisePeers.has(peerKey(req.peer));
       if (req.blockSize !== undefined && known && !findOption(req, Opt.BLOCK2)) options = sorted([...options, block2Hint(szx)]);
       res = await next({ ...req, options });
     }

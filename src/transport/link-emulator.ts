@@ -2,6 +2,11 @@
  * A link emulator wrapped around any Transport: loss, duplication, reordering, delay and jitter,
  * a serialisation rate in bit/s with a bounded queue, and an MTU that drops oversize datagrams.
  * Each direction has its own profile. Counters report datagrams, bytes and link-layer frames.
+ *
+ * Several emulators may share one `LinkMedium`: a radio channel that all of them transmit on (the
+ * pledges of one 6LoWPAN network and their border router). Each direction of the medium has one
+ * serialisation queue, so a datagram waits until the ones sent before it by any emulator on the
+ * medium are on the air; counters stay per emulator.
  */
 import { systemClock, type Clock } from '../core/clock.ts';
 import { StackError } from '../core/errors.ts';
@@ -27,12 +32,31 @@ export interface LinkProfile {
   readonly maxQueue?: number;
   /** Payload bytes per link-layer frame, for counting frames on air (e.g. 6LoWPAN: about 80). */
   readonly framePayload?: number;
+  /**
+   * Bytes each frame adds on air besides its payload (MAC header, FCS, 6LoWPAN headers), counted
+   * in `airBytes` and in the serialisation time (with framePayload; default 0).
+   */
+  readonly frameOverhead?: number;
 }
+
+/**
+ * IEEE 802.15.4 at 2.4 GHz (250 kbit/s) carrying 6LoWPAN: 127-byte frames of which about 80 bytes
+ * are left for the UDP payload after the MAC header, FCS and compressed IPv6/UDP headers (RFC 4944,
+ * RFC 6282; the fragment header of a fragmented datagram eats part of it too).
+ */
+export const IEEE802154_FRAME_BYTES = 127;
+export const LINK_6LOWPAN: LinkProfile = Object.freeze({
+  rateBps: 250_000,
+  framePayload: 80,
+  frameOverhead: IEEE802154_FRAME_BYTES - 80,
+});
 
 export interface LinkCounters {
   datagrams: number;
   bytes: number;
   frames: number;
+  /** Bytes on air: datagram bytes plus frameOverhead per frame. */
+  airBytes: number;
   lost: number;
   duplicated: number;
   reordered: number;
@@ -40,27 +64,59 @@ export interface LinkCounters {
   queueDrops: number;
 }
 
-const newCounters = (): LinkCounters => ({ datagrams: 0, bytes: 0, frames: 0, lost: 0, duplicated: 0, reordered: 0, oversize: 0, queueDrops: 0 });
+const newCounters = (): LinkCounters => ({ datagrams: 0, bytes: 0, frames: 0, airBytes: 0, lost: 0, duplicated: 0, reordered: 0, oversize: 0, queueDrops: 0 });
 
 function checkProfile(name: string, p: LinkProfile): LinkProfile {
   for (const k of ['loss', 'duplicate', 'reorder'] as const) {
     const v = p[k];
     if (v !== undefined && !(v >= 0 && v < 1)) throw new StackError('ERR_CONFIG', `${name}.${k} must be in [0, 1), got ${v}`);
   }
-  for (const k of ['delayMs', 'jitterMs', 'rateBps', 'mtu', 'maxQueue', 'reorderDelayMs', 'framePayload'] as const) {
+  for (const k of ['delayMs', 'jitterMs', 'rateBps', 'mtu', 'maxQueue', 'reorderDelayMs', 'framePayload', 'frameOverhead'] as const) {
     const v = p[k];
     if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new StackError('ERR_CONFIG', `${name}.${k} must be a finite number >= 0, got ${v}`);
   }
   return Object.freeze({ ...p });
 }
 
+/** The serialisation state of one direction: private to an emulator, or shared through a LinkMedium. */
+interface Channel {
+  /** When the datagrams booked so far are all on the air (clock ms). */
+  busyUntil: number;
+  /** Datagrams booked and not yet delivered. */
+  queued: number;
+}
+
+const newChannel = (): Channel => ({ busyUntil: 0, queued: 0 });
+
+/**
+ * A shared radio channel: one profile and one serialisation queue per direction for every
+ * LinkEmulator constructed with it (`up` = towards the far end, `down` = towards the emulators),
+ * or with `halfDuplex` one queue for both directions (one radio channel that the emulators and the
+ * far end take turns on, as on IEEE 802.15.4). Use one clock for the medium and its emulators.
+ */
+export class LinkMedium {
+  readonly profile: LinkProfile;
+  readonly clock: Clock;
+  readonly halfDuplex: boolean;
+  /** @internal */
+  readonly up: Channel = newChannel();
+  /** @internal */
+  readonly down: Channel;
+
+  constructor(profile: LinkProfile = {}, opts: { readonly clock?: Clock; readonly halfDuplex?: boolean } = {}) {
+    this.profile = checkProfile('medium', profile);
+    this.clock = opts.clock ?? systemClock;
+    this.halfDuplex = opts.halfDuplex ?? false;
+    this.down = this.halfDuplex ? this.up : newChannel();
+  }
+}
+
 class Direction {
   readonly counters = newCounters();
-  private busyUntil = 0;
-  private queued = 0;
 
   constructor(
     private readonly p: LinkProfile,
+    private readonly channel: Channel,
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly deliver: (data: Uint8Array, peer: PeerAddress) => void,
@@ -73,30 +129,42 @@ class Direction {
       c.oversize++;
       return;
     }
+    const frames = p.framePayload ? Math.max(1, Math.ceil(data.length / p.framePayload)) : 1;
+    const airBytes = data.length + (p.framePayload ? frames * (p.frameOverhead ?? 0) : 0);
     c.datagrams++;
     c.bytes += data.length;
-    c.frames += p.framePayload ? Math.max(1, Math.ceil(data.length / p.framePayload)) : 1;
+    c.frames += frames;
+    c.airBytes += airBytes;
     if (p.loss && this.random.float() < p.loss) {
       c.lost++;
+      // A datagram lost on the way was still transmitted: it takes its air time.
+      if (p.rateBps) this.book(airBytes, this.clock.now());
       return;
     }
     const copies = p.duplicate && this.random.float() < p.duplicate ? 2 : 1;
     if (copies === 2) c.duplicated++;
-    for (let i = 0; i < copies; i++) this.schedule(data, peer);
+    for (let i = 0; i < copies; i++) this.schedule(data, airBytes, peer);
   }
 
-  private schedule(data: Uint8Array, peer: PeerAddress): void {
+  /** Books air time for `airBytes` on the channel; returns when they are sent. */
+  private book(airBytes: number, now: number): number {
+    const ch = this.channel;
+    const start = Math.max(now, ch.busyUntil);
+    ch.busyUntil = start + (airBytes * 8 * 1000) / this.p.rateBps!;
+    return ch.busyUntil;
+  }
+
+  private schedule(data: Uint8Array, airBytes: number, peer: PeerAddress): void {
     const p = this.p;
+    const ch = this.channel;
     const now = this.clock.now();
     let wait = 0;
     if (p.rateBps) {
-      if (p.maxQueue !== undefined && this.queued >= p.maxQueue) {
+      if (p.maxQueue !== undefined && ch.queued >= p.maxQueue) {
         this.counters.queueDrops++;
         return;
       }
-      const start = Math.max(now, this.busyUntil);
-      this.busyUntil = start + (data.length * 8 * 1000) / p.rateBps;
-      wait = this.busyUntil - now;
+      wait = this.book(airBytes, now) - now;
     }
     wait += p.delayMs ?? 0;
     if (p.jitterMs) wait += this.random.float() * p.jitterMs;
@@ -108,9 +176,9 @@ class Direction {
       this.deliver(data, peer);
       return;
     }
-    this.queued++;
+    ch.queued++;
     this.clock.setTimeout(() => {
-      this.queued--;
+      ch.queued--;
       this.deliver(data, peer);
     }, wait);
   }
@@ -121,6 +189,11 @@ export interface LinkEmulatorOptions {
   readonly up?: LinkProfile;
   /** Datagrams this side receives. */
   readonly down?: LinkProfile;
+  /**
+   * A medium shared with other emulators: its profile applies to both directions (`up` and `down`
+   * override single fields, e.g. the loss), and its queues are shared. Its clock is used.
+   */
+  readonly medium?: LinkMedium;
   readonly clock?: Clock;
   readonly random?: Random;
 }
@@ -134,10 +207,13 @@ export class LinkEmulator implements Transport {
     private readonly inner: Transport,
     opts: LinkEmulatorOptions = {},
   ) {
-    const clock = opts.clock ?? systemClock;
+    const medium = opts.medium;
+    if (medium && opts.clock && opts.clock !== medium.clock) throw new StackError('ERR_CONFIG', 'a LinkEmulator on a shared medium must use the medium\'s clock');
+    const clock = medium?.clock ?? opts.clock ?? systemClock;
     const random = opts.random ?? cryptoRandom;
-    this.upDir = new Direction(checkProfile('up', opts.up ?? {}), clock, random, (d, p) => this.inner.send(d, p));
-    this.downDir = new Direction(checkProfile('down', opts.down ?? {}), clock, random, (d, p) => this.receiver(d, p));
+    const base = medium?.profile ?? {};
+    this.upDir = new Direction(checkProfile('up', { ...base, ...opts.up }), medium?.up ?? newChannel(), clock, random, (d, p) => this.inner.send(d, p));
+    this.downDir = new Direction(checkProfile('down', { ...base, ...opts.down }), medium?.down ?? newChannel(), clock, random, (d, p) => this.receiver(d, p));
     inner.setReceiver((data, from) => this.downDir.pass(data, from));
   }
 

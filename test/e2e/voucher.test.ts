@@ -114,13 +114,14 @@ describe('e2e: voucher exchange, pledges → registrar --require-voucher → MAS
     expect(r.pledges[0]!.error?.message ?? '').to.match(/no valid voucher|notAuthorized/);
   });
 
-  it('brski registrar status shows the vouchers and the voucher status telemetry', async () => {
+  it('brski registrar status shows the vouchers and the voucher and enroll status telemetry', async () => {
     const st = await run(BRSKI, ['registrar', 'status', '--db', registrarDb, '--json']);
     expect(st.code, st.stderr.toString()).to.equal(0);
-    const json = JSON.parse(st.stdout.toString('utf8')) as { pledges: Record<string, { voucherAt?: string; refusal?: string; voucherStatus?: { value: { status: boolean } } }> };
+    const json = JSON.parse(st.stdout.toString('utf8')) as { pledges: Record<string, { voucherAt?: string; refusal?: string; voucherStatus?: { value: { status: boolean } }; enrollStatus?: { value: { status: boolean } } }> };
     for (const s of ['PLEDGE-0001', 'PLEDGE-0002', 'PLEDGE-0003']) {
       expect(json.pledges[s]?.voucherAt, s).to.be.a('string');
       expect(json.pledges[s]?.voucherStatus?.value.status, s).to.equal(true);
+      expect(json.pledges[s]?.enrollStatus?.value.status, `${s} posted /es after enrolling`).to.equal(true);
     }
     expect(json.pledges['PLEDGE-0004']?.voucherAt).to.equal(undefined);
     expect(json.pledges['PLEDGE-0004']?.refusal).to.match(/MASA 403/);

@@ -274,4 +274,20 @@ describe('lockstep: block-wise client (RFC 7959)', () => {
     expect(Buffer.concat(got)).to.deep.equal(Buffer.from(data));
     await client.close();
   });
+
+  it('asks a new peer for small Block2 blocks in a small POST only with alwaysNegotiateBlock2 (a critical option a plain server might refuse)', async () => {
+    const net = new MemoryNetwork();
+    const clock = new ManualClock();
+    const server = new RawPeer(net, '10.0.0.1', 5683);
+    const plain = new Endpoint(net.createTransport('10.0.0.2'), [new BlockwiseLayer({}, clock)], { clock });
+    const eager = new Endpoint(net.createTransport('10.0.0.3'), [new BlockwiseLayer({ alwaysNegotiateBlock2: true }, clock)], { clock });
+    for (const [client, hint] of [[plain, undefined], [eager, { num: 0, more: false, szx: 2 }]] as const) {
+      const p = client.request({ method: Code.POST, options: pathOptions('/edhoc'), payload: body(40), peer: server.address, confirmable: true, blockSize: 64 });
+      const m = (await server.next()).msg;
+      expect(block(m, Opt.BLOCK2)).to.deep.equal(hint);
+      server.send(client.localAddress(), { type: ACK, code: Code.CHANGED, messageId: m.messageId, token: m.token, options: [] });
+      expect((await p).code).to.equal(Code.CHANGED);
+      await client.close();
+    }
+  });
 });
