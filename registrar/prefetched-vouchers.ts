@@ -7,7 +7,6 @@
  * An expired voucher is never handed out: `usable` logs it and reports it, so the caller can say why
  * it has nothing to serve.
  */
-import { fromUtf8 } from '../src/core/bytes.ts';
 import type { Clock } from '../src/core/clock.ts';
 import type { Logger } from '../src/core/logger.ts';
 import type { RegistrarStateStore } from '../src/store/registrar-state.ts';
@@ -40,7 +39,7 @@ export class PrefetchedVouchers {
   }
 
   private write(all: Record<string, PrefetchedVoucher>): void {
-    this.state.putMeta(META_PREFETCHED_VOUCHERS, new TextEncoder().encode(JSON.stringify(all)));
+    this.state.putMetaJson(META_PREFETCHED_VOUCHERS, all);
   }
 
   put(serial: string, voucher: Uint8Array, expiresOn: string): void {
@@ -79,11 +78,5 @@ export class PrefetchedVouchers {
 }
 
 export function readPrefetchedVouchers(state: RegistrarStateStore): Record<string, PrefetchedVoucher> {
-  const m = state.getMeta(META_PREFETCHED_VOUCHERS);
-  if (!m) return {};
-  try {
-    return JSON.parse(fromUtf8(m.value)) as Record<string, PrefetchedVoucher>;
-  } catch {
-    return {};
-  }
+  return state.getMetaJson<Record<string, PrefetchedVoucher>>(META_PREFETCHED_VOUCHERS) ?? {};
 }

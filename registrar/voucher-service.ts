@@ -201,7 +201,7 @@ export class RegistrarVoucherService {
     const r = all[serial] ?? {};
     f(r);
     all[serial] = r;
-    this.o.state.putMeta(META_BRSKI_PLEDGES, new TextEncoder().encode(JSON.stringify(all)));
+    this.o.state.putMetaJson(META_BRSKI_PLEDGES, all);
   }
 
   private now(): string {
@@ -534,13 +534,7 @@ export class RegistrarVoucherService {
 }
 
 export function readBrskiRecords(state: RegistrarStateStore): Record<string, PledgeBrskiRecord> {
-  const m = state.getMeta(META_BRSKI_PLEDGES);
-  if (!m) return {};
-  try {
-    return JSON.parse(fromUtf8(m.value)) as Record<string, PledgeBrskiRecord>;
-  } catch {
-    return {};
-  }
+  return state.getMetaJson<Record<string, PledgeBrskiRecord>>(META_BRSKI_PLEDGES) ?? {};
 }
 
 function plain(v: CborValue): unknown {

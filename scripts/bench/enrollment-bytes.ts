@@ -18,26 +18,13 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { PledgeReport } from '../../pledge/emulator.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BRSKI = join(REPO, 'bin', 'brski');
 
-interface PledgeRow {
-  serialNumber: string;
-  result: string;
-  polls: number;
-  timeMs: number;
-  bytesSent: number;
-  bytesReceived: number;
-  datagramsSent: number;
-  datagramsReceived: number;
-  retransmissions: number;
-  largestDatagram: number;
-  messages?: string[];
-  cmpBytesSent?: number;
-  cmpBytesReceived?: number;
-  error?: { code: string; message: string };
-}
+/** One pledge as `brski pledge --json` writes it. */
+type PledgeRow = PledgeReport;
 
 interface Cell {
   blockSize: number;
@@ -185,7 +172,7 @@ async function main(): Promise<void> {
         largestDatagram: Math.max(0, ...rows.map((p) => p.largestDatagram)),
         retransmissions: rows.reduce((a, p) => a + p.retransmissions, 0),
         polls: rows.reduce((a, p) => a + p.polls, 0),
-        messages: ok[0]?.messages ?? [],
+        messages: [...(ok[0]?.messages ?? [])],
         rows,
       });
     }

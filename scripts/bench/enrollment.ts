@@ -39,6 +39,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { PledgeReport } from '../../pledge/emulator.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SELF = fileURLToPath(import.meta.url);
@@ -47,26 +48,8 @@ const PROXY_RELAY = join(REPO, 'scripts', 'bench', 'proxy-relay.ts');
 
 type ProxyMode = 'stateless' | 'stateful';
 
-/** One pledge as `brski pledge --json` writes it (the fields used here). */
-interface PledgeRow {
-  serialNumber: string;
-  result: string;
-  timeMs: number;
-  bytesSent: number;
-  bytesReceived: number;
-  datagramsSent: number;
-  datagramsReceived: number;
-  retransmissions: number;
-  largestDatagram: number;
-  framesSent?: number;
-  framesReceived?: number;
-  pvrBytes?: number;
-  voucherBytes?: number;
-  voucherNonceless?: boolean;
-  cmpBytesSent?: number;
-  cmpBytesReceived?: number;
-  error?: { code: string; message: string };
-}
+/** One pledge as `brski pledge --json` writes it. */
+type PledgeRow = PledgeReport;
 
 interface Stat {
   mean: number;

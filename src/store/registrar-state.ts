@@ -290,4 +290,19 @@ export class RegistrarStateStore {
   putMeta(key: string, value: Uint8Array): void {
     this.db.prepare('INSERT OR REPLACE INTO registrar_meta (key, value, updated_at) VALUES (?, ?, ?)').run(key, value, this.now());
   }
+
+  /** A JSON record kept under `key` (undefined when absent or not JSON). */
+  getMetaJson<T>(key: string): T | undefined {
+    const m = this.getMeta(key);
+    if (!m) return undefined;
+    try {
+      return JSON.parse(Buffer.from(m.value).toString('utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  putMetaJson(key: string, value: unknown): void {
+    this.putMeta(key, new TextEncoder().encode(JSON.stringify(value)));
+  }
 }
