@@ -167,7 +167,7 @@ export class CaPolicy implements CmpResponderPolicy {
 
     let subject: NameAttribute[];
     try {
-      subject = oldCertificate ? nameAttributes(subjectNameDerOf(oldCertificate)) : this.subjectFor(req.subjectDer, pledgeSerial, label);
+      subject = oldCertificate ? nameAttributes(subjectNameDerOf(oldCertificate)) : this.subjectFor(req.subjectDer, pledgeSerial, label, req.requester.certificate);
     } catch (e) {
       return this.refuse(log, reject('badCertTemplate', `subject not acceptable: ${(e as Error).message}`));
     }
@@ -309,9 +309,15 @@ export class CaPolicy implements CmpResponderPolicy {
     return this.opts.allowAny && who === undefined && requester.kind === 'mac';
   }
 
-  /** The requested subject with the pledge serial number kept in it, or one built from the pattern. */
-  private subjectFor(subjectDer: Uint8Array | undefined, pledgeSerial: string | undefined, label: string): NameAttribute[] {
-    let attrs = subjectDer && subjectDer.length > 2 ? nameAttributes(subjectDer) : [];
+  /**
+   * The requested subject with the pledge serial number kept in it, or one built from the pattern
+   * when none is requested, or when the request merely repeats the requester's own (IDevID)
+   * subject: a pledge without the certificate request template fills in what it knows, and the
+   * domain names its devices itself.
+   */
+  private subjectFor(subjectDer: Uint8Array | undefined, pledgeSerial: string | undefined, label: string, requesterCert?: Certificate): NameAttribute[] {
+    const repeatsRequester = subjectDer !== undefined && requesterCert !== undefined && bytesEqual(subjectDer, subjectNameDerOf(requesterCert));
+    let attrs = subjectDer && subjectDer.length > 2 && !repeatsRequester ? nameAttributes(subjectDer) : [];
     if (attrs.length === 0) {
       attrs = parseNameString(fillPattern(this.opts.subjectPattern, pledgeSerial, label));
     }

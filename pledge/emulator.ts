@@ -8,8 +8,8 @@ import { isIP } from 'node:net';
 import { isStackError, StackError } from '../src/core/errors.ts';
 import type { Logger } from '../src/core/logger.ts';
 import type { PKIBodyType } from '../src/codec/cmp/index.ts';
-import { verifyChain, type Certificate, type PledgeCredential } from '../src/pki/index.ts';
-import { enrollPledge, obtainVoucher, PledgeVoucherError, statusTelemetry, type PledgeEnrollmentResult, type RvAnswer } from '../src/protocol/pledge/index.ts';
+import { formatName, verifyChain, type Certificate, type PledgeCredential } from '../src/pki/index.ts';
+import { enrollPledge, isRetryableHandshakeFailure, obtainVoucher, PledgeVoucherError, statusTelemetry, type PledgeEnrollmentResult, type RvAnswer } from '../src/protocol/pledge/index.ts';
 import { randomBytes } from 'node:crypto';
 import { ContentFormat } from '../src/codec/coap/numbers/content-formats.ts';
 import { Code } from '../src/codec/coap/numbers/codes.ts';
@@ -126,6 +126,8 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
   let endpoint: Endpoint | undefined;
   let timer: NodeJS.Timeout | undefined;
   let polls = 0;
+  /** Handshakes started over (the CMP phase counts its own retries). */
+  let retries = 0;
   /** Posts the enrollment status to /es (set once a voucher came through this registrar). */
   let enrollStatus: ((ok: boolean, reason?: string) => Promise<void>) | undefined;
   let voucherFacts: Pick<PledgeReport, 'pvrBytes' | 'voucherBytes' | 'voucherNonceless' | 'voucherUnavailable'> | undefined;
@@ -139,7 +141,7 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
     ...(voucherFacts ?? {}),
     polls,
     resumed: false,
-    retries: 0,
+    retries,
     timeMs: Date.now() - started,
     bytesSent: counting?.counters.bytesSent ?? 0,
     bytesReceived: counting?.counters.bytesReceived ?? 0,
@@ -255,9 +257,24 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
         }
         return send;
       };
+      // A handshake lost on the way (timeouts, a busy or forgetful responder, e.g. behind a full
+      // join proxy) starts over after a backoff, as long as this pledge has time left.
+      const channelWithRetries = async (): Promise<((r: ClientRequest) => Promise<CoapResponse>) | undefined> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await channel();
+          } catch (e) {
+            const wait = Math.min(30_000, cfg.retryBaseMs * 2 ** attempt) * (0.5 + Math.random());
+            if (abort.signal.aborted || !isRetryableHandshakeFailure(e) || Date.now() - started + wait >= cfg.timeoutMs) throw e;
+            retries++;
+            log.info('handshake failed, starting over', { attempt: attempt + 1, waitMs: Math.round(wait), err: e as Error });
+            await new Promise((r) => setTimeout(r, wait));
+          }
+        }
+      };
       if (cfg.enroll === 'est') {
         const estRun = (async () => {
-          const send = await channel();
+          const send = await channelWithRetries();
           if (!send) throw new StackError('ERR_CONFIG', 'EST-oscore needs security oscore');
           return enrollEst({
             identity,
@@ -272,11 +289,11 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
         const r = await Promise.race([estRun, timedOut]);
         await enrollStatus?.(true);
         polls = r.polls;
-        report = { ...base(), result: 'enrolled', ldevidSerial: r.certificate.serialNumber, ldevidSubject: r.certificate.subject, keyAlgorithm: 'P-256' };
+        report = { ...base(), result: 'enrolled', ldevidSerial: r.certificate.serialNumber, ldevidSubject: formatName(r.certificate.subjectName), keyAlgorithm: 'P-256' };
         events.onDone?.(report);
         return report;
       }
-      const send = await Promise.race([channel(), timedOut]);
+      const send = await Promise.race([channelWithRetries(), timedOut]);
       const enrolling = enrollPledge({
         identity,
         registrar: cfg.registrar,
@@ -306,12 +323,12 @@ export async function runPledge(identity: PledgeCredential, cfg: PledgeEmulatorC
         ...base(),
         result: 'enrolled',
         ldevidSerial: r.certificate.serialNumber,
-        ldevidSubject: r.certificate.subject,
+        ldevidSubject: formatName(r.certificate.subjectName),
         keyAlgorithm: r.keyAlgorithm,
         transactionId: r.transactionId,
         polls: r.polls,
         resumed: r.resumed,
-        retries: r.retries,
+        retries: retries + r.retries,
         messages: r.messages,
         cmpBytesSent: r.cmpBytesSent,
         cmpBytesReceived: r.cmpBytesReceived,

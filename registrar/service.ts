@@ -215,6 +215,8 @@ export async function startRegistrarService(config: RegistrarServeConfig, deps: 
       edhoc = new EdhocResource({
         credential: x5chainCredential(registrar),
         contexts,
+        // Many pledges may start at once behind a join proxy: room for 1024 handshakes in flight.
+        maxHalfOpen: Math.max(64, Math.min(config.maxOpen, 1024)),
         judgeInitiator: x5chainJudge({
           trustAnchors: [pki.manufacturer.rootCa.certificate, ...extraAnchors],
           at: () => new Date(clock.now()),

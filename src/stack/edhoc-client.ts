@@ -336,6 +336,7 @@ export function errorFromResponse(res: CoapResponse, stage: string): StackError 
   return new StackError('ERR_COAP_RESPONSE', `Responder answered ${stage} with ${formatCode(res.code)}${diagnostic ? `: ${diagnostic}` : ''}`, {
     stage,
     responseCode: res.code,
+    coapCode: res.code,
     diagnostic,
   });
 }

@@ -414,6 +414,11 @@ export class EdhocResource {
   private readonly sessions: ExpiringMap<string, HalfOpen>;
   /** C_R values whose message_3 is being processed (taken out of `sessions`, not yet registered). */
   private readonly completing = new Set<string>();
+  /**
+   * C_Rs of sessions evicted by the bound, kept out of use for a half-open lifetime: the evicted
+   * initiator may still send message_3 with it, which must not take out a newer session.
+   */
+  private readonly retired: ExpiringMap<string, true>;
   private readonly maxHalfOpen: number;
   private readonly whenFull: 'evict-oldest' | 'refuse';
   private readonly retryAfterS: number;
@@ -440,6 +445,7 @@ export class EdhocResource {
     this.contexts = config.contexts;
     this.judge = config.judgeInitiator;
     this.sessions = new ExpiringMap(lifetime, this.maxHalfOpen);
+    this.retired = new ExpiringMap(lifetime, Math.max(1024, 4 * this.maxHalfOpen));
     this.whenFull = config.whenFull ?? 'evict-oldest';
     this.retryAfterS = config.retryAfterS ?? 10;
     this.sendMessage4 = config.sendMessage4 ?? false;
@@ -534,6 +540,7 @@ export class EdhocResource {
     const evicted = this.sessions.set(key, { state: waitM3, address }, now);
     for (const old of evicted ?? []) {
       this.stats.evicted++;
+      this.retired.set(toHex(old.state.connectionIdR), true, now);
       this.publish({ event: 'evicted', peer: formatPeer(old.address), connectionIdR: toHex(old.state.connectionIdR) });
     }
     this.publish({ event: 'message_1', peer: formatPeer(address), connectionIdR: key });
@@ -549,7 +556,12 @@ export class EdhocResource {
     const free = (id: Uint8Array): boolean => {
       if (bytesEqual(id, cI)) return false;
       const key = toHex(id);
-      return !this.completing.has(key) && this.sessions.get(key, now) === undefined && this.contexts.peek(contextKey(undefined, id)) === undefined;
+      return (
+        !this.completing.has(key) &&
+        this.sessions.get(key, now) === undefined &&
+        this.retired.get(key, now) === undefined &&
+        this.contexts.peek(contextKey(undefined, id)) === undefined
+      );
     };
     const start = this.random.int(COMPACT_COUNT);
     for (let i = 0; i < ONE_BYTE_IDS.length; i++) {

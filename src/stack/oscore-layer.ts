@@ -223,6 +223,8 @@ export class OscoreLayer implements Layer {
       // No OSCORE-specific code for this; ERR_COAP_RESPONSE carries the (unauthenticated) answer.
       throw new StackError('ERR_COAP_RESPONSE', `unprotected ${formatCode(res.code)} response to an OSCORE request${diagnostic ? `: ${diagnostic}` : ''}`, {
         responseCode: res.code,
+        // The key every ERR_COAP_RESPONSE carries its code under (pledges judge retries by it).
+        coapCode: res.code,
         diagnostic,
       });
     }

@@ -136,6 +136,18 @@ export function enrollPledge(o: PledgeEnrollmentOptions): Promise<PledgeEnrollme
   return new PledgeEnrollment(o).run();
 }
 
+/**
+ * Failures of the EDHOC handshake (or the voucher exchange after it) worth a new handshake: the
+ * transient ones, a responder that is busy (5.xx), and one that no longer holds our half-open
+ * session (it expired or was pushed out by others while our message_3 was on its way).
+ */
+export function isRetryableHandshakeFailure(e: unknown): boolean {
+  if (isTransientFailure(e)) return true;
+  if (!isStackError(e, 'ERR_EDHOC')) return false;
+  const code = e.details.responseCode;
+  return (typeof code === 'number' && codeClass(code) === 5) || /unknown or expired EDHOC session/.test(e.message);
+}
+
 /** Failures worth another try: the registrar was not reachable or answered at the transport level only. */
 export function isTransientFailure(e: unknown): boolean {
   if (!isStackError(e)) return false;

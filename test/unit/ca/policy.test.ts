@@ -170,6 +170,12 @@ describe('ca policy (ca/policy.ts)', function () {
       expect(formatName(cert.subjectName)).to.equal('O=BRSKI-AE Test Domain, CN=LDevID PLEDGE-0001, serialNumber=PLEDGE-0001');
     });
 
+    it("builds the subject from the pattern when the request only repeats the requester's IDevID subject", async () => {
+      const idevidSubject = new Uint8Array(pki.pledges[0]!.certificate.subjectName.toArrayBuffer());
+      const cert = issuedCert(await policy().issue(request({ subjectDer: idevidSubject })));
+      expect(formatName(cert.subjectName)).to.equal('O=BRSKI-AE Test Domain, CN=LDevID PLEDGE-0001, serialNumber=PLEDGE-0001');
+    });
+
     it('refuses a requested serialNumber that is not the IDevID one (badCertTemplate)', async () => {
       const subjectDer = new Uint8Array(buildName('CN=x, serialNumber=PLEDGE-0002').toArrayBuffer());
       expect(await policy().issue(request({ subjectDer }))).to.deep.include({ kind: 'rejected', failInfo: ['badCertTemplate'] });

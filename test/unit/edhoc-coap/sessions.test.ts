@@ -88,6 +88,19 @@ describe('EDHOC resource: half-open sessions and connection identifiers', () => 
       expect(h.serverContexts.size).to.equal(2);
     });
 
+    it("evict-oldest: an evicted session's C_R is not handed out again while its initiator may still send message_3", async () => {
+      h = await harness({ resource: { maxHalfOpen: 2 } });
+      const pledge = x5chainCredential(h.pkis.pki.pledges[0]!);
+      const a = await openHalfway(h, pledge);
+      const later = [];
+      for (let i = 0; i < 40; i++) later.push(await openHalfway(h, pledge));
+      const reused = later.filter((s) => toHex(s.connectionIdR) === toHex(a.connectionIdR));
+      expect(reused, 'no newer session got the evicted C_R').to.have.length(0);
+      const newest = later.at(-1)!;
+      expectEdhocError(await a.send3(), Code.BAD_REQUEST, /unknown or expired/);
+      expect((await newest.send3()).code, 'the late message_3 took out nothing').to.equal(Code.CHANGED);
+    });
+
     it('refuse: message_1 beyond the cap is answered 5.03 with Max-Age and an EDHOC error; room frees up on completion', async () => {
       h = await harness({ resource: { maxHalfOpen: 2, whenFull: 'refuse', retryAfterS: 7 } });
       const pledge = x5chainCredential(h.pkis.pki.pledges[0]!);

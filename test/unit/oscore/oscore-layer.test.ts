@@ -181,7 +181,7 @@ describe('OscoreLayer over MemoryNetwork ([blockwise, oscore])', () => {
       expect.fail('resolved');
     } catch (e) {
       expect(isStackError(e, 'ERR_COAP_RESPONSE'), String(e)).to.equal(true);
-      expect((e as { details: { responseCode: number } }).details.responseCode).to.equal(Code.UNAUTHORIZED);
+      expect((e as { details: { responseCode: number; coapCode: number } }).details).to.include({ responseCode: Code.UNAUTHORIZED, coapCode: Code.UNAUTHORIZED });
       expect((e as Error).message).to.match(/Security context not found/);
     }
   });

@@ -15,7 +15,9 @@ import { Endpoint } from '../../../src/stack/endpoint.ts';
 import { response } from '../../../src/stack/exchange.ts';
 import { Router, type RoutedRequest } from '../../../src/stack/router.ts';
 import { MemoryNetwork } from '../../../src/transport/memory.ts';
-import { isTransientFailure } from '../../../src/protocol/pledge/index.ts';
+import { StackError } from '../../../src/core/errors.ts';
+import { isRetryableHandshakeFailure, isTransientFailure } from '../../../src/protocol/pledge/index.ts';
+import { EdhocError } from '../../../src/protocol/edhoc/index.ts';
 import { coapCmpTransfer } from '../../../pledge/coap-transfer.ts';
 import { CountingTransport } from '../../../pledge/counting-transport.ts';
 import { rejection } from '../cmp-protocol/helpers.ts';
@@ -117,6 +119,15 @@ describe('pledge: CMP over CoAP transfer (RFC 9482, RFC 7959)', () => {
     const nf = await rejection(other(bytes(10, 1)));
     expect(nf.details.coapCode).to.equal(Code.NOT_FOUND);
     expect(isTransientFailure(nf)).to.equal(false);
+  });
+
+  it('a handshake starts over after transient failures, a busy responder or a lost session, not after a refusal', () => {
+    expect(isRetryableHandshakeFailure(new StackError('ERR_COAP_TIMEOUT', 'no ACK'))).to.equal(true);
+    expect(isRetryableHandshakeFailure(new StackError('ERR_COAP_RESPONSE', 'unprotected 4.08', { responseCode: Code.REQUEST_ENTITY_INCOMPLETE, coapCode: Code.REQUEST_ENTITY_INCOMPLETE }))).to.equal(true);
+    expect(isRetryableHandshakeFailure(new EdhocError('Responder answered message_1 with 5.03 and EDHOC error 1: too many sessions', { details: { responseCode: Code.SERVICE_UNAVAILABLE } }))).to.equal(true);
+    expect(isRetryableHandshakeFailure(new EdhocError('Responder answered message_3 with 4.00 and EDHOC error 1: unknown or expired EDHOC session', { details: { responseCode: Code.BAD_REQUEST } }))).to.equal(true);
+    expect(isRetryableHandshakeFailure(new EdhocError('Responder answered message_3 with 4.00 and EDHOC error 1: pledge X is not on the allow list', { details: { responseCode: Code.BAD_REQUEST } }))).to.equal(false);
+    expect(isRetryableHandshakeFailure(new StackError('ERR_COAP_RESPONSE', '4.03', { coapCode: Code.FORBIDDEN }))).to.equal(false);
   });
 
   it('a 2.04 with another Content-Format, or without payload, is refused', async () => {
