@@ -81,10 +81,11 @@ pollReq while waiting, ip, chain check to the domain root, certConf, pkiConf.
   --block-size N        CoAP block size for requests and responses: 16..1024 (default 64)
   --concurrency C       pledges running at once (default: all)
   --timeout S           give up on a pledge after S seconds (default 600)
-  --link L              none|6lowpan (default none). 6lowpan: IEEE 802.15.4 at 250 kbit/s per
-                        direction, 127-byte frames with 80 bytes of payload each; all pledges of
-                        this process share the radio channel (one serialisation queue per direction)
-  --link-rate BPS       serialisation rate in bit/s per direction, shared by all pledges
+  --link L              none|6lowpan (default none). 6lowpan: IEEE 802.15.4 at 250 kbit/s,
+                        127-byte frames with 80 bytes of payload each; all pledges of this process
+                        share one half-duplex radio channel (one serialisation queue for what they
+                        send and what they receive)
+  --link-rate BPS       serialisation rate in bit/s of that channel, shared by all pledges
                         (6lowpan: 250000; none: unlimited)
   --link-frame-payload B
                         UDP payload bytes per link frame, for frames on air (6lowpan: 80)
@@ -110,7 +111,9 @@ pollReq while waiting, ip, chain check to the domain root, certConf, pkiConf.
                         (the built-in MASA anchor), match nonce and serial, and its
                         pinned-domain-cert must validate the registrar, then anchors enrollment.
                         Given explicitly, a registrar without /rv is refused; by default such a
-                        registrar is accepted when it chains to domain/root-ca.pem
+                        registrar is accepted when it chains to domain/root-ca.pem. A voucher
+                        without our nonce (prefetched by the registrar) only before its
+                        expires-on; a 5.03 from /rv is asked again after its Max-Age
   --no-voucher          no voucher exchange (registrar judged by domain/root-ca.pem)
 Prints the join proxy found (--discover) and a progress line on stderr, and a table on stdout
 (with --json also per pledge: framesSent/framesReceived, ldevidSubject, voucherNonceless).
