@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PledgeReport } from '../../pledge/emulator.ts';
+import { startService as startProcess, type Service } from './service-process.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BRSKI = join(REPO, 'bin', 'brski');
@@ -63,32 +64,8 @@ process.once('exit', () => {
 });
 
 /** Starts `brski args` and resolves with the first stdout match of `ready`. */
-function startService(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(BRSKI, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`brski ${args.join(' ')}: no ready line in ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
-    child.stderr!.on('data', (c: Buffer) => {
-      err = (err + c.toString('utf8')).slice(-8000);
-    });
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      for (const line of out.split('\n')) {
-        const m = ready.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          res({ child, match: m });
-          return;
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`brski ${args.join(' ')} exited with ${code}\n${out}\n${err}`));
-    });
-  });
+function startService(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Service> {
+  return startProcess(`brski ${args.join(' ')}`, [BRSKI, ...args], ready, { cwd: REPO, timeoutMs, track: (child) => children.push(child) });
 }
 
 function runBrski(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -40,6 +40,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PledgeReport } from '../../pledge/emulator.ts';
+import { startService as startProcess, type Service } from './service-process.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SELF = fileURLToPath(import.meta.url);
@@ -150,38 +151,15 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-interface Service {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly match: RegExpMatchArray;
-  stderr(): string;
-}
-
 /** Starts `cmd` and resolves with the first stdout line matching `ready`. */
 function startService(name: string, cmd: string[], ready: RegExp, timeoutMs = 60_000): Promise<Service> {
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-8000)));
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${name}: no ready line in ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      for (const line of out.split('\n')) {
-        const m = ready.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          res({ name, child, match: m, stderr: () => err });
-          return;
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`${name} exited with ${code} before it was ready\n${out}\n${err}`));
-    });
+  return startProcess(name, cmd, ready, {
+    cwd: REPO,
+    timeoutMs,
+    track: (child) => {
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
   });
 }
 

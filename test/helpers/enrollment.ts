@@ -7,28 +7,11 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPki, parseCertificate, parseCertificates, readSubjectSerialNumber, verifyChain, type TestPki } from '../../src/pki/index.ts';
+import type { PledgeReport } from '../../pledge/emulator.ts';
 import { BRSKI, run, spawnReady, type ReadyProcess, type RunResult } from './processes.ts';
 
 /** One pledge in `brski pledge --json`. */
-export interface PledgeJsonEntry {
-  readonly serialNumber: string;
-  readonly result: 'enrolled' | 'existing' | 'failed';
-  readonly ldevidSerial?: string;
-  readonly ldevidSubject?: string;
-  readonly polls: number;
-  readonly timeMs: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly datagramsSent: number;
-  readonly datagramsReceived: number;
-  readonly retransmissions: number;
-  readonly framesSent?: number;
-  readonly framesReceived?: number;
-  readonly pvrBytes?: number;
-  readonly voucherBytes?: number;
-  readonly voucherNonceless?: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-}
+export type PledgeJsonEntry = PledgeReport;
 
 export interface PledgeJson {
   readonly registrar: string;
