@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StackError } from '../src/core/errors.ts';
-import { isObject, readJsonObject } from '../src/core/json-file.ts';
+import { configBool as bool, configInt as int, configString as str, configStringList as strList, isObject, readJsonObject } from '../src/core/json-file.ts';
 import type { LogLevel } from '../src/core/logger.ts';
 import { parseNameString } from '../src/pki/distinguished-name.ts';
 import { isKeyAlgorithm, type KeyAlgorithm } from '../src/pki/key-pair.ts';
@@ -315,7 +315,6 @@ export function parseListArgs(argv: readonly string[], cwd = process.cwd()): Par
 
 // --- value checks ------------------------------------------------------------------------------
 
-
 function readSecretFile(path: string): string {
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
@@ -328,31 +327,6 @@ function secretBytes(text: string, what: string): Uint8Array {
   const s = text.startsWith('pass:') ? text.slice(5) : text;
   if (s.length === 0) fail(`${what} must not be empty`);
   return new Uint8Array(Buffer.from(s, 'utf8'));
-}
-
-function str(v: unknown, what: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(`config file: "${what}" must be a string`);
-  return v;
-}
-
-function strList(v: unknown, what: string): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(`config file: "${what}" must be a list of non-empty strings`);
-  return v as string[];
-}
-
-function bool(v: unknown, what: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') fail(`config file: "${what}" must be true or false`);
-  return v;
-}
-
-function int(v: unknown, what: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 function checkNamePattern(pattern: string, what: string): void {

@@ -3,6 +3,7 @@
  * file. The only code of the MASA role that reads argv or config files; everything it returns is
  * validated and frozen.
  */
+import { configBool as bool, configInt as int, configNonEmptyString as str } from '../src/core/json-file.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -81,26 +82,6 @@ function fail(message: string): never {
 }
 
 export type Parsed<T> = { readonly help: true; readonly text: string } | { readonly help: false; readonly value: T };
-
-
-function int(v: unknown, what: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function str(v: unknown, what: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') fail(`config file: "${what}" must be a non-empty string`);
-  return v;
-}
-
-function bool(v: unknown, what: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') fail(`config file: "${what}" must be true or false`);
-  return v;
-}
 
 /** serial → owner, from an owners object (file or config). */
 export function parseOwners(obj: Record<string, unknown>, where: string): Record<string, OwnerIdentity> {

@@ -3,7 +3,7 @@
  * the file. The only code of the registrar role that reads argv or files named on the command
  * line; everything it returns is validated and frozen.
  */
-import { readFileSync } from 'node:fs';
+import { configBool as bool, configInt as int, configString as str, configStringList as strList, isObject, readJson } from '../src/core/json-file.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StackError } from '../src/core/errors.ts';
@@ -389,24 +389,6 @@ export function parseStatusArgs(argv: readonly string[], cwd = process.cwd()): P
 
 // --- value checks ------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `cannot read ${what} ${path}: ${(e as Error).message}`, {}, e);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new StackError('ERR_CONFIG', `${what} ${path} is not JSON: ${(e as Error).message}`, {}, e);
-  }
-}
-
 function parseAllowList(v: unknown, where: string): string[] {
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '' || s.length > 128)) {
     fail(`${where} must be a JSON list of pledge serial numbers, e.g. ["PLEDGE-0001"]`);
@@ -414,27 +396,3 @@ function parseAllowList(v: unknown, where: string): string[] {
   return [...new Set(v as string[])];
 }
 
-function str(v: unknown, what: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(`config file: "${what}" must be a string`);
-  return v;
-}
-
-function strList(v: unknown, what: string): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(`config file: "${what}" must be a list of non-empty strings`);
-  return v as string[];
-}
-
-function bool(v: unknown, what: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') fail(`config file: "${what}" must be true or false`);
-  return v;
-}
-
-function int(v: unknown, what: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return n;
-}
