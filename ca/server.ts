@@ -13,6 +13,7 @@
  * empty body, 503 when the request queue is full. Bounded: connections, requests in progress,
  * requests waiting, body size, time per request.
  */
+import { BodyTooLarge, readBoundedBody } from '../src/transport/http-body.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type LogFields, type Logger } from '../src/core/logger.ts';
@@ -119,8 +120,6 @@ class Gate {
   }
 }
 
-class BodyTooLarge extends Error {}
-
 export class CmpHttpServer {
   private readonly server: Server;
   private readonly gate: Gate;
@@ -208,7 +207,7 @@ export class CmpHttpServer {
     }
     let body: Uint8Array;
     try {
-      body = await readBounded(req, this.opts.maxBodyBytes);
+      body = await readBoundedBody(req, this.opts.maxBodyBytes);
     } catch (e) {
       if (e instanceof BodyTooLarge) return this.refuseAndDrain(req, res, 413, `body larger than ${this.opts.maxBodyBytes} bytes`, where);
       this.logger.info('request body not received', { ...where, error: e as Error });
@@ -264,33 +263,3 @@ export class CmpHttpServer {
   }
 }
 
-/** Reads the body, refusing (without buffering further) once it exceeds `max` bytes. */
-function readBounded(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (e?: Error): void => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      if (e) {
-        req.resume();
-        reject(e);
-      } else resolve(new Uint8Array(Buffer.concat(chunks, size)));
-    };
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (size > max) {
-        chunks.length = 0;
-        finish(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on('data', onData);
-    req.once('end', () => finish());
-    req.once('error', (e) => finish(e));
-    req.once('aborted', () => finish(new Error('request aborted')));
-  });
-}

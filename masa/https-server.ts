@@ -10,6 +10,7 @@
  * HTTP-level refusals: 404 other paths, 405 other methods, 413 bodies above the limit (checked on
  * Content-Length and while reading), 400 an empty body. Every answer gets one log line.
  */
+import { BodyTooLarge, readBoundedBody } from '../src/transport/http-body.ts';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,8 +36,6 @@ export interface MasaHttpStats {
   requests: number;
   byStatus: Record<number, number>;
 }
-
-class BodyTooLarge extends Error {}
 
 export class MasaHttpsServer {
   private readonly server: Server;
@@ -113,7 +112,7 @@ export class MasaHttpsServer {
       if (declared > this.opts.maxBodyBytes) answer = this.plain(413, `body larger than ${this.opts.maxBodyBytes} bytes`);
       else {
         try {
-          body = await readBounded(req, this.opts.maxBodyBytes);
+          body = await readBoundedBody(req, this.opts.maxBodyBytes);
         } catch (e) {
           if (!(e instanceof BodyTooLarge)) {
             this.logger.info('request body not received', { ...peer, error: e as Error });
@@ -146,31 +145,3 @@ export class MasaHttpsServer {
   }
 }
 
-/** Reads the body, refusing (without buffering further) once it exceeds `max` bytes. */
-function readBounded(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (e?: Error): void => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      if (e) reject(e);
-      else resolve(new Uint8Array(Buffer.concat(chunks, size)));
-    };
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (size > max) {
-        chunks.length = 0;
-        finish(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on('data', onData);
-    req.once('end', () => finish());
-    req.once('error', (e) => finish(e));
-    req.once('aborted', () => finish(new Error('request aborted')));
-  });
-}

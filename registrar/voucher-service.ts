@@ -28,6 +28,7 @@
  * --require-voucher the enrollment authorizer asks `hasVoucher`.
  */
 import { request } from 'node:https';
+import { readBoundedBody } from '../src/transport/http-body.ts';
 import { bytesEqual, fromUtf8, toHex } from '../src/core/bytes.ts';
 import type { Clock, TimerHandle } from '../src/core/clock.ts';
 import { decodeCbor, type CborValue } from '../src/codec/cbor/cbor.ts';
@@ -69,6 +70,9 @@ import { PrefetchedVouchers } from './prefetched-vouchers.ts';
 import type { AuditPolicy } from './config.ts';
 
 export const META_BRSKI_PLEDGES = 'brskiPledges';
+
+/** The largest MASA answer read (a voucher or an audit log); a larger one counts as a failed request. */
+const MAX_MASA_ANSWER_BYTES = 256 * 1024;
 
 export interface MasaAnswer {
   readonly status: number;
@@ -138,12 +142,10 @@ export function httpsMasaClient(o: { registrar: Credential; anchors: readonly Ce
           headers: { 'Content-Type': MEDIA_TYPE_VOUCHER_COSE, Accept: accept, 'Content-Length': String(rvr.length) },
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}), body: new Uint8Array(Buffer.concat(chunks)) }),
+          readBoundedBody(res, MAX_MASA_ANSWER_BYTES).then(
+            (body) => resolve({ status: res.statusCode ?? 0, ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}), body }),
+            reject,
           );
-          res.on('error', reject);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer from the MASA within ${o.timeoutMs} ms`)));
