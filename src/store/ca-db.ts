@@ -16,7 +16,7 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import { DurableStore, openDurable, type Db } from './sqlite.ts';
+import { DurableStore, openDurable, type Db, type DurableStoreOptions } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
 
@@ -95,13 +95,7 @@ export interface InventoryEntry {
   readonly allowed: boolean;
 }
 
-export interface CaDbOptions {
-  /** Milliseconds since the epoch (default Date.now). */
-  readonly now?: () => number;
-  /** How long a writer waits for another process's lock (default 5000 ms). */
-  readonly busyTimeoutMs?: number;
-  readonly readonly?: boolean;
-}
+export type CaDbOptions = DurableStoreOptions;
 
 /** Migrations: index i takes user_version i to i + 1. Append only; never edit a shipped one. */
 const MIGRATIONS: readonly string[] = [

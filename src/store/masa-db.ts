@@ -14,7 +14,7 @@
  *
  * The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1.
  */
-import { DurableStore, openDurable, type Db } from './sqlite.ts';
+import { DurableStore, openDurable, type Db, type DurableStoreOptions } from './sqlite.ts';
 import { StackError } from '../core/errors.ts';
 
 
@@ -56,12 +56,7 @@ export interface AuditEntry extends NewAuditEntry {
   readonly createdAt: number;
 }
 
-export interface MasaDbOptions {
-  /** Milliseconds since the epoch (default Date.now). */
-  readonly now?: () => number;
-  readonly busyTimeoutMs?: number;
-  readonly readonly?: boolean;
-}
+export type MasaDbOptions = DurableStoreOptions;
 
 const MIGRATIONS: readonly string[] = [
   `

@@ -15,6 +15,15 @@ export interface DurableOpenOptions {
   readonly foreignKeys?: boolean;
 }
 
+/** What a store built on openDurable is opened with. */
+export interface DurableStoreOptions {
+  /** Milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number;
+  /** How long a writer waits for another process's lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+  readonly readonly?: boolean;
+}
+
 export function storeError(what: string, e: unknown): StackError {
   return e instanceof StackError ? e : new StackError('ERR_STORE', `${what}: ${(e as Error)?.message ?? String(e)}`, {}, e);
 }
