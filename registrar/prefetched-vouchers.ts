@@ -48,12 +48,6 @@ export class PrefetchedVouchers {
     this.write(all);
   }
 
-  /** Milliseconds until the stored voucher of `serial` expires (≤ 0: expired; undefined: none). */
-  remainingMs(serial: string): number | undefined {
-    const v = this.all()[serial];
-    return v ? Date.parse(v.expiresOn) - this.clock.now() : undefined;
-  }
-
   /**
    * The voucher to serve to `serial` now. An expired one is reported (and logged) instead; it stays
    * stored, so every later request can be told why, until a prefetch round replaces it.

@@ -339,8 +339,9 @@ export class RegistrarVoucherService {
     } catch (e) {
       return this.refuse(serial, Code.FORBIDDEN, `unusable MASA URL: ${(e as Error).message}`);
     }
-    const stored = this.prefetched.usable(serial);
+    // Only without the MASA is a stored nonceless voucher looked at (and an expired one reported).
     const offline = (why: string): VoucherOutcome => {
+      const stored = this.prefetched.usable(serial);
       if (stored.kind === 'usable') return this.servePrefetched(serial, stored.voucher, stored.expiresOn, pvrBytes.length, why);
       const expired = stored.kind === 'expired' ? `; the prefetched nonceless voucher expired on ${stored.expiresOn}` : '';
       return this.unavailable(`${why}${expired}`);
@@ -442,11 +443,12 @@ export class RegistrarVoucherService {
     let fetched = 0;
     let kept = 0;
     let failed = 0;
+    const before = this.prefetched.all();
     for (const serial of serials) {
       if (this.stopped) break;
-      const left = this.prefetched.remainingMs(serial);
-      const stored = this.prefetched.all()[serial];
-      if (left !== undefined && stored) {
+      const stored = before[serial];
+      if (stored) {
+        const left = Date.parse(stored.expiresOn) - this.o.clock.now();
         const life = Date.parse(stored.expiresOn) - Date.parse(stored.fetchedAt);
         if (left > Math.max(life / 2, minRemainingMs)) {
           kept++;
